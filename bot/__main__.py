@@ -1,0 +1,180 @@
+"""Command line: `bloodpatch-bot shell | ask | topic | topics | sources | lint | run | sync | reload`.
+
+Heavy imports (platform SDKs) happen only inside the command that needs them, so
+`bloodpatch-bot ask` starts fast and works without any platform installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import TextIO
+
+from bot.cli_args import build_parser
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    CONTENT_INVALID = 1  # lint found errors, or content failed to load
+    USAGE = 2  # bad arguments or missing settings
+    CTRL_C = 130  # 128 + SIGINT
+
+
+def _library(args: argparse.Namespace):  # -> Library, imported lazily
+    from bot.core import load_library
+
+    return load_library(args.content)
+
+
+def _print_json(obj: object, out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.adapters.shell.render import Style, render_answer
+
+    library = _library(args)
+    out = sys.stdout
+    if args.question == ["-"]:
+        # JSON Lines (or text blocks): one question per line, content loaded once.
+        for raw in sys.stdin:
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                continue
+            answer = library.answer(line, args.audience)  # over-long lines get not_found + "error"
+            if args.json:
+                _print_json(answer.to_json(), out)
+            else:
+                out.write(render_answer(answer) + "\n\n")
+            out.flush()
+        return ExitStatus.OK
+    question = " ".join(args.question)
+    answer = library.answer(question, args.audience)
+    if args.json:
+        _print_json(answer.to_json(), out)
+    else:
+        out.write(render_answer(answer, Style(out.isatty())) + "\n")
+    return ExitStatus.OK
+
+
+def cmd_topic(args: argparse.Namespace) -> int:
+    from bot.adapters.shell.render import Style, render_answer
+    from bot.core import Kind
+
+    answer = _library(args).topic(" ".join(args.name), args.audience)
+    if args.json:
+        _print_json(answer.to_json(), sys.stdout)
+    else:
+        sys.stdout.write(render_answer(answer, Style(sys.stdout.isatty())) + "\n")
+    return ExitStatus.OK if answer.kind is not Kind.NOT_FOUND else ExitStatus.USAGE
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from bot.adapters.shell.render import topic_list
+
+    library = _library(args)
+    if args.json:
+        _print_json([{"id": t.id, "command": t.command, "title": t.title} for t in library.topics], sys.stdout)
+    else:
+        sys.stdout.write(topic_list(library.topics) + "\n")
+    return ExitStatus.OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from bot.adapters.shell.render import render_sources
+
+    library = _library(args)
+    if args.json:
+        _print_json([s.to_json() for s in library.sources], sys.stdout)
+    else:
+        sys.stdout.write(render_sources(library.sources) + "\n")
+    return ExitStatus.OK
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from bot.adapters.shell import run_shell
+
+    return run_shell(_library(args), args.audience)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from bot.core import ContentInvalid, load_content
+
+    directory = args.directory or args.content
+    try:
+        content = load_content(directory)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        count = sum(1 for e in exc.errors if e.severity == "error")
+        print(f"{count} error(s) in {exc.errors[0].path.parent if exc.errors else directory}", file=sys.stderr)
+        return ExitStatus.CONTENT_INVALID
+    for warning in content.warnings:
+        print(warning, file=sys.stderr)
+    print(
+        f"ok: {len(content.topics)} topics, {len(content.sources)} sources, "
+        f"{sum(len(t.snippets) for t in content.topics)} snippets, {len(content.warnings)} warning(s)"
+    )
+    return ExitStatus.OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    return run(args.platform, content_dir=args.content, socket=args.socket, port=args.port, watch=args.watch)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.adapters.discord import sync_commands
+
+    return sync_commands(args.guild, args.content)
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    from bot.runner import send_reload
+
+    return send_reload(args.pid_file)
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "topic": cmd_topic,
+    "topics": cmd_topics,
+    "sources": cmd_sources,
+    "shell": cmd_shell,
+    "lint": cmd_lint,
+    "run": cmd_run,
+    "sync": cmd_sync,
+    "reload": cmd_reload,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # the embedded default, as errbot's Text backend
+        args = parser.parse_args(["shell"])
+    command = args.command
+    try:
+        return int(COMMANDS[command](args))
+    except KeyboardInterrupt:
+        return ExitStatus.CTRL_C
+    except BrokenPipeError:  # `bloodpatch-bot topics | head`
+        return ExitStatus.OK
+    except Exception as exc:  # content errors get one clear line each, not a traceback
+        from bot.core import ContentInvalid
+
+        if isinstance(exc, ContentInvalid):
+            for error in exc.errors:
+                print(error, file=sys.stderr)
+            print("content is invalid: fix the lines above (bloodpatch-bot lint shows them all)", file=sys.stderr)
+            return ExitStatus.CONTENT_INVALID
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""Answer -> Block Kit: pure functions, no I/O, every Slack limit enforced here.
+
+Slack rejects a whole message when one block breaks a limit, so nothing leaves
+this module unchecked: texts are clipped (never inside an `&amp;` entity),
+block and element counts are capped, and every piece of user text is escaped
+so `<!channel>`, `<!here>` or `<@U123>` typed by a user is shown, never acted on.
+Core text is plain text with at most `**bold**`; it is escaped too.
+
+Limits: https://docs.slack.dev/reference/block-kit/blocks
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.answer import AUDIENCES, Answer, Audience, Kind, SourceRef, TopicRef
+
+# -- Block Kit limits ---------------------------------------------------------
+MAX_MESSAGE_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_CONTEXT_TEXT = 3000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_ACTION_ID = 255
+MAX_BUTTON_VALUE = 2000
+MAX_ACTIONS_ELEMENTS = 25
+# Slack truncates `text` at 40 000 characters; notifications show far less.
+MAX_FALLBACK_TEXT = 3000
+
+# -- action ids (namespaced, stable: they are parsed back by the listeners) ---
+ACTION_PREFIX = "bloodpatch:"
+ACTION_SHARE = "bloodpatch:share"
+ACTION_AUDIENCE = "bloodpatch:audience"
+ACTION_TOPIC_PREFIX = "bloodpatch:topic:"
+
+MAX_RELATED_BUTTONS = 3
+MAX_SUGGESTION_BUTTONS = 5
+MAX_QUESTION_SHOWN = 300
+
+ELLIPSIS = "…"
+
+# C0/C1 controls (but not tab/newline) and bidi overrides/isolates: they can
+# disguise echoed text, and Slack has no use for them.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """A message body for chat.postMessage or a response_url post."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonState:
+    """What a button needs to rebuild an answer: a topic and an audience.
+
+    Kept in the button `value`, so clicks work after a restart and need no store.
+    """
+
+    topic: str
+    audience: Audience
+
+    def encode(self) -> str:
+        return json.dumps({"t": self.topic, "a": self.audience}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, value: str | None) -> ButtonState | None:
+        """Parse a button value; None for anything malformed (it came over the wire)."""
+        try:
+            data = json.loads(value or "")
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        topic, audience = data.get("t"), data.get("a")
+        if not isinstance(topic, str) or not topic or len(topic) > 64 or audience not in AUDIENCES:
+            return None
+        return cls(topic=topic, audience=audience)
+
+
+# -- text helpers ---------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape mrkdwn control characters (`&`, `<`, `>`) and drop invisible controls."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten escaped text to at most `limit` characters, ending in an ellipsis.
+
+    Never cuts through an entity such as `&amp;` (Slack would show the stub).
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(ELLIPSIS), 0)]
+    cut = _ENTITY_TAIL.sub("", cut)
+    return cut.rstrip() + ELLIPSIS
+
+
+def mrkdwn(text: str) -> str:
+    """Core text (plain, at most `**bold**`) as escaped Slack mrkdwn."""
+    return _BOLD.sub(r"*\1*", escape(text))
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for a plain_text object: no escaping needed, controls dropped, clipped, never empty."""
+    text = _INVISIBLE.sub("", text).strip()
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    return text or "-"
+
+
+def _link(url: str, label: str) -> str:
+    """`<url|label>` with both parts safe inside the angle brackets."""
+    safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    safe_label = escape(label).replace("|", "¦")
+    if len(safe_url) > 1000:  # a broken link is better than a rejected message
+        return safe_label
+    return f"<{safe_url}|{safe_label}>"
+
+
+# -- block builders ---------------------------------------------------------------
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT) or "-"}}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, MAX_HEADER_TEXT)}}
+
+
+def _context(parts: Iterable[str]) -> dict[str, Any]:
+    texts = [p for p in parts if p]
+    if len(texts) > MAX_CONTEXT_ELEMENTS:
+        head = texts[: MAX_CONTEXT_ELEMENTS - 1]
+        tail = "\n".join(texts[MAX_CONTEXT_ELEMENTS - 1 :])
+        texts = [*head, tail]
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(t, MAX_CONTEXT_TEXT)} for t in texts],
+    }
+
+
+def _button(label: str, action_id: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    if len(action_id) > MAX_ACTION_ID or len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button {action_id[:40]!r} exceeds Slack's action_id/value limits")
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(label, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _topic_button(topic: TopicRef, audience: Audience) -> dict[str, Any]:
+    return _button(
+        topic.title,
+        ACTION_TOPIC_PREFIX + topic.id,
+        ButtonState(topic.id, audience).encode(),
+    )
+
+
+def _actions(elements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One or more actions blocks (at most 25 elements each); none for no elements."""
+    return [
+        {"type": "actions", "elements": list(elements[i : i + MAX_ACTIONS_ELEMENTS])}
+        for i in range(0, len(elements), MAX_ACTIONS_ELEMENTS)
+    ]
+
+
+def _fit(head: list[dict], body: list[dict], tail: list[dict], limit: int) -> list[dict[str, Any]]:
+    """Join head + body + tail within `limit` blocks, dropping body blocks from the end."""
+    room = limit - len(head) - len(tail)
+    if len(body) > room:
+        keep = max(room - 1, 0)
+        note = [_context([f"{len(body) - keep} more blocks not shown."])] if room >= 1 else []
+        body = [*body[:keep], *note]
+    return [*head, *body, *tail][:limit]
+
+
+def _audience_label(audience: Audience) -> str:
+    return "Clinician detail" if audience == "patient" else "Patient view"
+
+
+def _other(audience: Audience) -> Audience:
+    return "clinician" if audience == "patient" else "patient"
+
+
+def _question_context(answer: Answer) -> list[dict[str, Any]]:
+    question = " ".join(answer.question.split())
+    if not question:
+        return []
+    return [_context([f"You asked: {clip(escape(question), MAX_QUESTION_SHOWN)}"])]
+
+
+def _source_line(number: int, source: SourceRef) -> str:
+    details = ", ".join(escape(p) for p in (source.publisher, source.year) if p)
+    return f"[{number}] {_link(source.url, source.title)}" + (f" ({details})" if details else "")
+
+
+def _disclaimer(answer: Answer) -> dict[str, Any]:
+    parts = [mrkdwn(answer.disclaimer)]
+    if answer.reviewed is not None:
+        parts.append(f"Reviewed {answer.reviewed.isoformat()}")
+    return _context(parts)
+
+
+def _topic_list(topics: Sequence[TopicRef]) -> str:
+    return "\n".join(f"`{escape(t.command)}` {escape(t.title)}" for t in topics)
+
+
+# -- renderers ----------------------------------------------------------------------
+
+
+def to_message(answer: Answer, *, shareable: bool = False, show_question: bool = False) -> SlackMessage:
+    """Render an Answer as Block Kit plus a plain `text` fallback.
+
+    Args:
+        answer: what the core returned.
+        shareable: add "Share in channel" (only for ephemeral replies that have a response_url).
+        show_question: echo the (escaped) question, for replies where it is not visible already.
+    """
+    if answer.kind in (Kind.TOPIC, Kind.SEARCH, Kind.RED_FLAG):
+        blocks = _answer_blocks(answer, shareable=shareable, show_question=show_question)
+    elif answer.kind in (Kind.OUT_OF_SCOPE, Kind.NOT_FOUND):
+        blocks = _miss_blocks(answer, show_question=show_question)
+    else:  # a new Kind must get a rendering before it can reach users
+        raise ValueError(f"Slack renderer has no rendering for answer kind {answer.kind!r}")
+    return SlackMessage(text=_fallback(answer), blocks=blocks)
+
+
+def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> list[dict[str, Any]]:
+    head: list[dict[str, Any]] = []
+    if answer.urgent:
+        head.append(_section(f":rotating_light: {mrkdwn(answer.urgent)}"))
+    if answer.title:
+        head.append(_header(answer.title))
+    if show_question and answer.kind is not Kind.TOPIC:
+        head.extend(_question_context(answer))
+
+    body = [
+        _section(f"{mrkdwn(s.text)} _[{answer.citation_number(s)}]_") for s in answer.snippets
+    ]
+
+    tail: list[dict[str, Any]] = []
+    sources = answer.sources()
+    if sources:
+        tail.append(_context(_source_line(n, s) for n, s in enumerate(sources, start=1)))
+    tail.append(_disclaimer(answer))
+    if not answer.is_red_flag and answer.topic:
+        buttons = []
+        if shareable:
+            state = ButtonState(answer.topic, answer.audience)
+            buttons.append(_button("Share in channel", ACTION_SHARE, state.encode(), primary=True))
+        other = ButtonState(answer.topic, _other(answer.audience))
+        buttons.append(_button(_audience_label(answer.audience), ACTION_AUDIENCE, other.encode()))
+        buttons.extend(
+            _topic_button(t, answer.audience) for t in answer.related[:MAX_RELATED_BUTTONS] if t.id != answer.topic
+        )
+        tail.extend(_actions(buttons))
+    return _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
+
+
+def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]:
+    head: list[dict[str, Any]] = []
+    if answer.urgent:
+        head.append(_section(f":rotating_light: {mrkdwn(answer.urgent)}"))
+    if answer.title:
+        head.append(_header(answer.title))
+    if show_question:
+        head.extend(_question_context(answer))
+    body: list[dict[str, Any]] = []
+    if answer.message:
+        body.append(_section(mrkdwn(answer.message)))
+    if answer.suggestions:
+        body.append(_section("*Did you mean:*"))
+        body.extend(
+            _actions([_topic_button(t, answer.audience) for t in answer.suggestions[:MAX_SUGGESTION_BUTTONS]])
+        )
+    if answer.topics:
+        body.append(_section("*Topics I can answer:*\n" + _topic_list(answer.topics)))
+    body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask <question>`."))
+    return _fit(head, body, [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
+
+
+def _fallback(answer: Answer) -> str:
+    """Plain `text` for notifications and screen readers (escaped: Slack parses it as mrkdwn)."""
+    lines: list[str] = []
+    if answer.urgent:
+        lines.append(answer.urgent)
+    if answer.title:
+        lines.append(answer.title)
+    if answer.message:
+        lines.append(answer.message)
+    lines.extend(s.text for s in answer.snippets)
+    if answer.suggestions:
+        lines.append("Did you mean: " + ", ".join(t.command for t in answer.suggestions))
+    sources = answer.sources()
+    if sources:
+        lines.append("Sources: " + "; ".join(f"[{n}] {s.title}" for n, s in enumerate(sources, start=1)))
+    lines.append(answer.disclaimer)
+    text = "\n".join(line.replace("**", "") for line in lines if line)
+    return clip(escape(text), MAX_FALLBACK_TEXT)
+
+
+def to_help(topics: Sequence[TopicRef], disclaimer: str, *, audience: Audience = "patient") -> SlackMessage:
+    """Usage plus every topic, with a button per topic."""
+    usage = (
+        "`/bloodpatch <topic>`  a topic by name, e.g. `/bloodpatch recovery`\n"
+        "`/bloodpatch ask <question>`  a question in your own words\n"
+        "`/bloodpatch sources`  where the answers come from\n"
+        "Add `--clinician` for clinician detail, e.g. `/bloodpatch --clinician risks`.\n"
+        "You can also mention me in a channel or send me a direct message."
+    )
+    head = [_header("Blood patch help"), _section(usage)]
+    body = [_section("*Topics:*\n" + _topic_list(topics))] if topics else []
+    tail = [*_actions([_topic_button(t, audience) for t in topics]), _context([mrkdwn(disclaimer)])]
+    blocks = _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
+    text = "Blood patch help. Topics: " + ", ".join(t.command for t in topics)
+    return SlackMessage(text=clip(escape(text), MAX_FALLBACK_TEXT), blocks=blocks)
+
+
+def to_sources(sources: Sequence[SourceRef], disclaimer: str) -> SlackMessage:
+    """Every citable source as links, packed into as few sections as fit."""
+    lines = [_source_line(n, s) for n, s in enumerate(sources, start=1)]
+    body: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > MAX_SECTION_TEXT:
+            body.append(_section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        body.append(_section("\n".join(chunk)))
+    if not body:
+        body.append(_section("No sources are listed."))
+    blocks = _fit([_header("Sources")], body, [_context([mrkdwn(disclaimer)])], MAX_MESSAGE_BLOCKS)
+    text = f"{len(sources)} sources: " + "; ".join(s.title for s in sources)
+    return SlackMessage(text=clip(escape(text), MAX_FALLBACK_TEXT), blocks=blocks)
+
+
+def to_home_view(topics: Sequence[TopicRef], disclaimer: str) -> dict[str, Any]:
+    """The App Home tab: one row per topic with a button that sends it to the Messages tab."""
+    head = [
+        _header("Epidural blood patch: answers with sources"),
+        _section(
+            "Pick a topic and I will send it to you in the *Messages* tab, or type a question there. "
+            "In any channel, `/bloodpatch help` shows what I can do."
+        ),
+    ]
+    body = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": clip(f"*{escape(t.title)}*  `{escape(t.command)}`", 3000)},
+            "accessory": _topic_button(t, "patient") | {"text": {"type": "plain_text", "text": "Open"}},
+        }
+        for t in topics
+    ]
+    blocks = _fit(head, body, [_context([mrkdwn(disclaimer)])], MAX_HOME_BLOCKS)
+    return {"type": "home", "blocks": blocks}
+
+
+ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def to_error() -> SlackMessage:
+    """The one calm sentence a user sees for an unexpected error (details go to the log)."""
+    return SlackMessage(text=ERROR_TEXT, blocks=[_section(ERROR_TEXT)])

@@ -1,0 +1,85 @@
+"""Outgoing HTTP to Slack: the Web API client and response_url posts, both with retries.
+
+slack_sdk's own retry handlers do the work: a 429 waits for Retry-After, a 500/503
+and a dropped connection back off and try again. What still fails is logged and
+reported to the caller as False/SlackApiError, never allowed to kill the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.render import SlackMessage
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 2
+TIMEOUT_SECONDS = 10
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Rate limit (429 + Retry-After), server error (500/503) and connection error retries."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
+    ]
+
+
+def build_web_client(token: str, base_url: str) -> AsyncWebClient:
+    """The app's Web API client; `base_url` may point at a local stand-in."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=retry_handlers(),
+        logger=logging.getLogger("slack_sdk.web"),
+    )
+
+
+def message_kwargs(message: SlackMessage) -> dict[str, Any]:
+    """chat.postMessage arguments. Never `link_names`/`parse=full`: nothing we send may ping."""
+    return {**message.as_kwargs(), "unfurl_links": False, "unfurl_media": False}
+
+
+async def post_to_response_url(
+    response_url: str,
+    message: SlackMessage,
+    *,
+    response_type: str = "ephemeral",
+    replace_original: bool | None = None,
+    thread_ts: str | None = None,
+) -> bool:
+    """Post to a response_url (slash command or button), with retries; False if it never worked."""
+    body: dict[str, Any] = {"response_type": response_type, **message.as_kwargs()}
+    if replace_original is not None:
+        body["replace_original"] = replace_original
+    if thread_ts:
+        body["thread_ts"] = thread_ts
+    client = AsyncWebhookClient(
+        url=response_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=retry_handlers(),
+        logger=logging.getLogger("slack_sdk.webhook"),
+    )
+    try:
+        response = await client.send_dict(body)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+        log.warning("response_url post failed after retries: %s", type(e).__name__)
+        return False
+    if response.status_code != 200:
+        log.warning("response_url post rejected: status=%s body=%.200s", response.status_code, response.body)
+        return False
+    return True

@@ -1,0 +1,76 @@
+"""The argument parser, kept apart from the commands so `--help` needs no heavy imports."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+AUDIENCE_CHOICES = ("patient", "clinician")
+
+
+def _content_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="content directory (default: $BLOODPATCH_CONTENT or the bundled content/)",
+    )
+
+
+def _audience_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--audience", choices=AUDIENCE_CHOICES, default="patient", help="who the answer is for")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bloodpatch-bot",
+        description="Answers questions about the epidural blood patch and spinal headache (PDPH).",
+        epilog="With no command, starts the interactive shell.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    shell = sub.add_parser("shell", help="interactive shell in this terminal (no tokens needed)")
+    _audience_option(shell)
+    _content_option(shell)
+
+    ask = sub.add_parser("ask", help='answer a question, e.g. ask "does it hurt?"; "-" reads one per line from stdin')
+    ask.add_argument("question", nargs="+", help='the question, or "-" for JSON Lines from stdin')
+    _audience_option(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    _content_option(ask)
+
+    topic = sub.add_parser("topic", help="show one topic by id, alias or name, e.g. topic risks")
+    topic.add_argument("name", nargs="+")
+    _audience_option(topic)
+    topic.add_argument("--json", action="store_true", help="print one JSON object")
+    _content_option(topic)
+
+    topics = sub.add_parser("topics", help="list the topics")
+    topics.add_argument("--json", action="store_true")
+    _content_option(topics)
+
+    sources = sub.add_parser("sources", help="list the cited sources")
+    sources.add_argument("--json", action="store_true")
+    _content_option(sources)
+
+    lint = sub.add_parser("lint", help="validate a content directory; exit 1 on any error")
+    lint.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
+    _content_option(lint)
+
+    run = sub.add_parser("run", help="run the bot on a platform: discord, slack or all")
+    run.add_argument("platform", choices=("discord", "slack", "all"))
+    run.add_argument("--socket", action="store_true", help="Slack: use Socket Mode (needs SLACK_APP_TOKEN)")
+    run.add_argument("--port", type=int, default=None, help="HTTP port for Slack events and health checks (default 3000)")
+    run.add_argument("--watch", action="store_true", help="reload content when files under the content dir change")
+    _content_option(run)
+
+    sync = sub.add_parser("sync", help="register slash commands with a platform: sync discord [--guild ID]")
+    sync.add_argument("platform", choices=("discord",))
+    sync.add_argument("--guild", type=int, default=None, help="sync to one guild (instant) instead of globally")
+    _content_option(sync)
+
+    reload = sub.add_parser("reload", help="tell a running bot to reload its content (sends SIGHUP)")
+    reload.add_argument("--pid-file", type=Path, default=None, help="pid file written by `run` (default: from env)")
+
+    return parser

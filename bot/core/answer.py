@@ -1,0 +1,136 @@
+"""The platform-neutral answer every adapter renders.
+
+The core never formats for a platform: it returns an `Answer` and each adapter
+(shell, Discord, Slack) turns it into its own native shape.  `to_json()` is the
+`--json` contract other tools depend on, so its keys are fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+Audience = Literal["patient", "clinician"]
+AUDIENCES: tuple[Audience, ...] = ("patient", "clinician")
+
+
+class Kind(StrEnum):
+    """What kind of answer this is; adapters pick colour, buttons and wording from it."""
+
+    TOPIC = "topic"  # a topic asked for by id, alias or a close typo
+    SEARCH = "search"  # a free-text question ranked to a topic
+    RED_FLAG = "red_flag"  # emergency symptoms: urgent-care message first
+    OUT_OF_SCOPE = "out_of_scope"  # not about EBP / PDPH
+    NOT_FOUND = "not_found"  # a topic name that matches nothing (or unusable input)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A citable source, exactly as listed in content/sources.yaml."""
+
+    id: str
+    title: str
+    publisher: str
+    year: str
+    url: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "year": self.year,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRef:
+    """A pointer to a topic (for related topics, suggestions and buttons)."""
+
+    id: str
+    title: str
+    command: str  # short slash-command name, e.g. "antibiotics" for faq_antibiotics
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSnippet:
+    """One sourced paragraph of an answer."""
+
+    text: str
+    audience: Audience
+    source: SourceRef
+    locator: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "audience": self.audience,
+            "source": self.source.to_json(),
+            "locator": self.locator,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Everything an adapter needs to render one reply, with no platform syntax.
+
+    Text fields are plain text with at most `**bold**`; adapters escape user text
+    themselves (the core never echoes the question into `title`/`message`).
+    """
+
+    question: str
+    kind: Kind
+    audience: Audience
+    title: str
+    disclaimer: str
+    topic: str | None = None
+    snippets: tuple[AnswerSnippet, ...] = ()
+    related: tuple[TopicRef, ...] = ()
+    suggestions: tuple[TopicRef, ...] = ()
+    # Shown before anything else: the urgent-care message for red flags, or the
+    # short explanation for out_of_scope / not_found answers.
+    urgent: str | None = None
+    message: str | None = None
+    reviewed: dt.date | None = None
+    red_flags: tuple[str, ...] = ()  # ids of the safety rules that fired
+    error: str | None = None
+    score: float = 0.0  # search confidence, for logs and benchmarks
+    topics: tuple[TopicRef, ...] = field(default=(), repr=False)  # every topic, for "valid topics" lists
+
+    @property
+    def is_red_flag(self) -> bool:
+        return self.kind is Kind.RED_FLAG
+
+    def sources(self) -> tuple[SourceRef, ...]:
+        """Unique sources in first-cited order; citation marker n is index n-1."""
+        seen: dict[str, SourceRef] = {}
+        for snippet in self.snippets:
+            seen.setdefault(snippet.source.id, snippet.source)
+        return tuple(seen.values())
+
+    def citation_number(self, snippet: AnswerSnippet) -> int:
+        """1-based marker for a snippet's source, matching `sources()`."""
+        return [s.id for s in self.sources()].index(snippet.source.id) + 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` contract: keys and types are fixed, extra keys only appended."""
+        data: dict[str, Any] = {
+            "question": self.question,
+            "kind": self.kind.value,
+            "topic": self.topic,
+            "title": self.title,
+            "audience": self.audience,
+            "snippets": [s.to_json() for s in self.snippets],
+            "disclaimer": self.disclaimer,
+            "related": [t.id for t in self.related],
+            "suggestions": [t.id for t in self.suggestions],
+            "urgent": self.urgent,
+            "message": self.message,
+            "reviewed": self.reviewed.isoformat() if self.reviewed else None,
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        return data

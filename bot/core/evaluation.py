@@ -1,0 +1,89 @@
+"""Score a question-answering function on a labelled question set (tests/eval/questions.yaml).
+
+Shared by the quality test and the benchmark, so both report the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.core.answer import Kind
+
+
+@dataclass(frozen=True)
+class Labelled:
+    question: str
+    topic: str | None
+    kind: str  # search | red_flag | out_of_scope
+
+
+@dataclass
+class Report:
+    """Figures named as the quality bars in the issue."""
+
+    top1_correct: int = 0
+    top1_total: int = 0
+    red_flag_hits: int = 0
+    red_flag_total: int = 0
+    off_topic_rejected: int = 0
+    off_topic_total: int = 0
+    false_alarms: int = 0
+    normal_total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def top1_accuracy(self) -> float:
+        return self.top1_correct / max(1, self.top1_total)
+
+    @property
+    def red_flag_recall(self) -> float:
+        return self.red_flag_hits / max(1, self.red_flag_total)
+
+    @property
+    def off_topic_rejection(self) -> float:
+        return self.off_topic_rejected / max(1, self.off_topic_total)
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / max(1, self.normal_total)
+
+    def summary(self) -> str:
+        return (
+            f"top-1 accuracy {self.top1_accuracy:.3f} ({self.top1_correct}/{self.top1_total}), "
+            f"red-flag recall {self.red_flag_recall:.3f} ({self.red_flag_hits}/{self.red_flag_total}), "
+            f"off-topic rejection {self.off_topic_rejection:.3f} ({self.off_topic_rejected}/{self.off_topic_total}), "
+            f"red-flag false alarms {self.false_alarm_rate:.3f} ({self.false_alarms}/{self.normal_total})"
+        )
+
+
+def load_questions(path: Path) -> list[Labelled]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Labelled(str(i["q"]), i.get("topic"), i.get("kind", "search")) for i in items]
+
+
+def evaluate(questions: list[Labelled], predict: Callable[[str], tuple[str, str | None]]) -> Report:
+    """`predict(question) -> (kind, topic id or None)`."""
+    report = Report()
+    for item in questions:
+        kind, topic = predict(item.question)
+        if item.kind == "red_flag":
+            report.red_flag_total += 1
+            hit = kind == Kind.RED_FLAG
+            report.red_flag_hits += hit
+        elif item.kind == "out_of_scope":
+            report.off_topic_total += 1
+            hit = kind == Kind.OUT_OF_SCOPE
+            report.off_topic_rejected += hit
+        else:
+            report.top1_total += 1
+            report.normal_total += 1
+            hit = topic == item.topic
+            report.top1_correct += hit
+            report.false_alarms += kind == Kind.RED_FLAG
+        if not hit:
+            report.misses.append(f"[{item.kind}:{item.topic}] got {kind}:{topic} <- {item.question}")
+    return report

@@ -1,0 +1,231 @@
+"""The content core: one object the adapters hold and ask for `Answer`s.
+
+Safety runs before search. Content can be reloaded while the bot runs: a failed
+reload keeps serving the last good content and reports every error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.analyzer import Analyzer
+from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef
+from bot.core.loader import Content, ContentInvalid, load_content
+from bot.core.models import TopicModel
+from bot.core.resolve import TopicResolver
+from bot.core.safety import RedFlagDetector
+from bot.core.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+RED_FLAG_TOPIC = "red_flags"
+MAX_RELATED = 3
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything derived from one content load; swapped whole on reload."""
+
+    content: Content
+    topics: dict[str, TopicModel]
+    refs: tuple[TopicRef, ...]
+    sources: dict[str, SourceRef]
+    resolver: TopicResolver
+    index: SearchIndex
+    red_flags: RedFlagDetector
+
+    @classmethod
+    def build(cls, content: Content) -> _State:
+        corpus = [text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))]
+        analyzer = Analyzer(content.synonyms, corpus)
+        return cls(
+            content=content,
+            topics={t.id: t for t in content.topics},
+            refs=tuple(TopicRef(t.id, t.title, t.command or t.id) for t in content.topics),
+            sources={
+                s.id: SourceRef(s.id, s.title, s.publisher, s.year, s.url) for s in content.sources.values()
+            },
+            resolver=TopicResolver(content.topics),
+            index=SearchIndex(content.topics, analyzer),
+            red_flags=RedFlagDetector(content.safety.red_flags, analyzer.vocabulary),
+        )
+
+
+class Library:
+    """Answers questions from one content directory."""
+
+    def __init__(self, content: Content) -> None:
+        self._state = _State.build(content)
+        self._reload_lock = threading.Lock()
+
+    # -- reading -----------------------------------------------------------------
+    @property
+    def content_dir(self) -> Path:
+        return self._state.content.root
+
+    @property
+    def topics(self) -> tuple[TopicRef, ...]:
+        return self._state.refs
+
+    @property
+    def sources(self) -> tuple[SourceRef, ...]:
+        return tuple(self._state.sources.values())
+
+    @property
+    def disclaimer(self) -> str:
+        return self._state.content.safety.disclaimer
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(str(w) for w in self._state.content.warnings)
+
+    def topic_ref(self, topic_id: str) -> TopicRef | None:
+        return next((r for r in self._state.refs if r.id == topic_id), None)
+
+    # -- answering ---------------------------------------------------------------
+    def answer(self, text: str, audience: Audience = "patient") -> Answer:
+        """Answer free text: red flags first, then an exact topic name, then search."""
+        state = self._state
+        question = text.strip()
+        flags = state.red_flags.check(question)
+        if flags:
+            return self._red_flag(state, question, audience, tuple(f.rule_id for f in flags))
+        if not question:
+            return self._not_found(state, question, audience, (), "Type a question or a topic name.")
+        if len(question) > MAX_QUESTION_CHARS:
+            return self._not_found(
+                state,
+                question,
+                audience,
+                (),
+                f"That message is too long ({len(question)} characters). Please ask in under {MAX_QUESTION_CHARS}.",
+                error="question_too_long",
+            )
+        exact = state.resolver.exact(question)
+        if exact:
+            return self._topic(state, exact, question, audience, Kind.TOPIC)
+        result = state.index.search(question)
+        if result.topic_id is None:
+            return Answer(
+                question=question,
+                kind=Kind.OUT_OF_SCOPE,
+                audience=audience,
+                title="Outside what I can help with",
+                disclaimer=state.content.safety.disclaimer,
+                message=state.content.safety.out_of_scope,
+                topics=state.refs,
+                score=result.score,
+            )
+        return self._topic(state, result.topic_id, question, audience, Kind.SEARCH, score=result.score)
+
+    def topic(self, name: str, audience: Audience = "patient") -> Answer:
+        """Answer a topic asked for by id, command, alias or title; a typo is forgiven."""
+        state = self._state
+        query = name.strip()
+        resolution = state.resolver.resolve(query[:MAX_QUESTION_CHARS])
+        if resolution.topic_id:
+            return self._topic(state, resolution.topic_id, query, audience, Kind.TOPIC)
+        flags = state.red_flags.check(query)
+        if flags:
+            return self._red_flag(state, query, audience, tuple(f.rule_id for f in flags))
+        return self._not_found(state, query, audience, resolution.suggestions, state.content.safety.not_found)
+
+    def complete(self, text: str, limit: int = 25) -> list[TopicRef]:
+        """Autocomplete choices: best-matching topics for what has been typed so far."""
+        state = self._state
+        if not text.strip():
+            return list(state.refs[:limit])
+        refs = {r.id: r for r in state.refs}
+        return [refs[t] for t, score in state.resolver.rank(text, limit) if score >= 50][:limit]
+
+    # -- reloading ---------------------------------------------------------------
+    def reload(self, root: Path | None = None) -> list[str]:
+        """Re-read content; on any error keep the current content and return the errors."""
+        with self._reload_lock:
+            try:
+                content = load_content(root or self.content_dir)
+                state = _State.build(content)
+            except ContentInvalid as exc:
+                return [str(e) for e in exc.errors]
+            self._state = state
+            log.info("content reloaded from %s (%d topics)", content.root, len(content.topics))
+            return []
+
+    # -- building answers ----------------------------------------------------------
+    def _snippets(self, state: _State, topic: TopicModel, audience: Audience) -> tuple[AnswerSnippet, ...]:
+        return tuple(
+            AnswerSnippet(s.text, s.audience, state.sources[s.source], s.locator)
+            for s in topic.snippets
+            if s.audience == audience
+        )
+
+    def _related(self, state: _State, topic: TopicModel) -> tuple[TopicRef, ...]:
+        refs = {r.id: r for r in state.refs}
+        return tuple(refs[r] for r in topic.related if r in refs)[:MAX_RELATED]
+
+    def _topic(
+        self, state: _State, topic_id: str, question: str, audience: Audience, kind: Kind, score: float = 0.0
+    ) -> Answer:
+        topic = state.topics[topic_id]
+        return Answer(
+            question=question,
+            kind=kind,
+            audience=audience,
+            title=topic.title,
+            disclaimer=state.content.safety.disclaimer,
+            topic=topic.id,
+            snippets=self._snippets(state, topic, audience),
+            related=self._related(state, topic),
+            reviewed=topic.reviewed,
+            topics=state.refs,
+            score=score,
+        )
+
+    def _red_flag(self, state: _State, question: str, audience: Audience, rules: tuple[str, ...]) -> Answer:
+        urgent = state.content.safety.urgent_care
+        topic = state.topics.get(RED_FLAG_TOPIC)
+        return Answer(
+            question=question,
+            kind=Kind.RED_FLAG,
+            audience=audience,
+            title=urgent.title,
+            disclaimer=state.content.safety.disclaimer,
+            topic=RED_FLAG_TOPIC,
+            snippets=self._snippets(state, topic, audience) if topic else (),
+            related=(),
+            urgent=urgent.text,
+            reviewed=topic.reviewed if topic else None,
+            red_flags=rules,
+            topics=state.refs,
+        )
+
+    def _not_found(
+        self,
+        state: _State,
+        question: str,
+        audience: Audience,
+        suggestions: tuple[str, ...],
+        message: str,
+        error: str | None = None,
+    ) -> Answer:
+        refs = {r.id: r for r in state.refs}
+        return Answer(
+            question=question,
+            kind=Kind.NOT_FOUND,
+            audience=audience,
+            title="Topic not found",
+            disclaimer=state.content.safety.disclaimer,
+            suggestions=tuple(refs[s] for s in suggestions if s in refs),
+            message=message,
+            topics=state.refs,
+            error=error,
+        )
+
+
+def load_library(content_dir: Path | str | None = None) -> Library:
+    """Load and validate content (raises ContentInvalid with every error) and index it."""
+    return Library(load_content(Path(content_dir) if content_dir is not None else None))

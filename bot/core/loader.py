@@ -1,0 +1,262 @@
+"""Load and validate the content directory, collecting every problem with its `file:line`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.core.models import SafetyFile, SourceModel, SourcesFile, SynonymsFile, TopicModel
+from bot.core.text import normalize
+from bot.core.yamlio import LocatedYaml, PathKey, YamlSyntaxError, load_located
+
+AUDIENCES = ("patient", "clinician")
+MIN_SNIPPETS_PER_AUDIENCE = 2
+STALE_AFTER = dt.timedelta(days=365)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in one file; `str()` is the line a reviewer reads."""
+
+    path: Path
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" stops loading; "warning" is only reported
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.field}: {self.message}" if self.field else f"{where}: {label}{self.message}"
+
+
+class ContentInvalid(Exception):
+    """Raised when content has errors; carries all of them, not just the first."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated content, ready for indexing."""
+
+    root: Path
+    sources: dict[str, SourceModel]
+    topics: tuple[TopicModel, ...]
+    safety: SafetyFile
+    synonyms: SynonymsFile
+    warnings: tuple[ContentError, ...] = field(default=())
+
+
+def default_content_dir() -> Path:
+    """`$BLOODPATCH_CONTENT`, else the `content/` folder beside the `bot` package."""
+    env = os.environ.get("BLOODPATCH_CONTENT")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "content"
+
+
+def _field_name(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validate(model: type[ModelT], doc: LocatedYaml, errors: list[ContentError]) -> ModelT | None:
+    for loc, line in doc.duplicate_keys:
+        errors.append(ContentError(doc.path, line, _field_name(loc), "duplicate key (the later one would win)"))
+    try:
+        return model.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc: PathKey = tuple(err["loc"])
+            message = err["msg"]
+            if err["type"] == "string_too_long":
+                message = f"too long ({len(str(err['input']))} characters, limit {err['ctx']['max_length']})"
+            elif err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling)"
+            errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), message))
+        return None
+
+
+def _load_file(path: Path, errors: list[ContentError]) -> LocatedYaml | None:
+    if not path.is_file():
+        errors.append(ContentError(path, 1, "", "file is missing"))
+        return None
+    try:
+        return load_located(path)
+    except YamlSyntaxError as exc:
+        errors.append(ContentError(path, exc.line, "", exc.message))
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(ContentError(path, 1, "", f"cannot read file: {exc}"))
+    return None
+
+
+def load_content(root: Path | None = None, *, today: dt.date | None = None) -> Content:
+    """Load every content file; raise ContentInvalid listing all errors if any."""
+    root = Path(root) if root is not None else default_content_dir()
+    today = today or dt.date.today()
+    errors: list[ContentError] = []
+    warnings: list[ContentError] = []
+    if not root.is_dir():
+        raise ContentInvalid([ContentError(root, 1, "", "content directory not found")])
+
+    sources_doc = _load_file(root / "sources.yaml", errors)
+    sources_file = _validate(SourcesFile, sources_doc, errors) if sources_doc else None
+    sources: dict[str, SourceModel] = {}
+    if sources_file and sources_doc:
+        for index, source in enumerate(sources_file.sources):
+            if source.id in sources:
+                line = sources_doc.line_of(("sources", index, "id"))
+                errors.append(ContentError(sources_doc.path, line, f"sources[{index}].id", f"duplicate source id {source.id!r}"))
+            sources[source.id] = source
+
+    safety_doc = _load_file(root / "safety.yaml", errors)
+    safety = _validate(SafetyFile, safety_doc, errors) if safety_doc else None
+    if safety and safety_doc:
+        _check_safety(safety, safety_doc, errors)
+    synonyms_doc = _load_file(root / "synonyms.yaml", errors)
+    synonyms = _validate(SynonymsFile, synonyms_doc, errors) if synonyms_doc else None
+
+    topics, topic_docs = _load_topics(root, errors)
+    _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)
+    topics = _ordered(root, topics, errors)
+
+    if errors or safety is None or synonyms is None:
+        raise ContentInvalid(errors + warnings)
+    return Content(root, sources, tuple(topics), safety, synonyms, tuple(warnings))
+
+
+def _load_topics(root: Path, errors: list[ContentError]) -> tuple[list[TopicModel], dict[str, LocatedYaml]]:
+    topic_dir = root / "topics"
+    paths = sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []
+    if not paths:
+        errors.append(ContentError(topic_dir, 1, "", "no topic files (*.yaml) found"))
+    topics: list[TopicModel] = []
+    docs: dict[str, LocatedYaml] = {}
+    for path in paths:
+        doc = _load_file(path, errors)
+        topic = _validate(TopicModel, doc, errors) if doc else None
+        if topic is None or doc is None:
+            continue
+        if topic.id != path.stem:
+            errors.append(ContentError(path, doc.line_of(("id",)), "id", f"id {topic.id!r} must match the file name {path.stem!r}"))
+        if topic.id in docs:
+            errors.append(ContentError(path, doc.line_of(("id",)), "id", f"duplicate topic id {topic.id!r}"))
+        docs[topic.id] = doc
+        topics.append(topic)
+    return topics, docs
+
+
+def _check_topics(
+    topics: list[TopicModel],
+    docs: dict[str, LocatedYaml],
+    sources: dict[str, SourceModel] | None,
+    errors: list[ContentError],
+    warnings: list[ContentError],
+    today: dt.date,
+) -> None:
+    ids = {t.id for t in topics}
+    names: dict[str, str] = {}  # normalized name -> owning topic id
+    for topic in topics:
+        for name in {topic.id, topic.command or topic.id}:
+            names.setdefault(normalize(name.replace("_", " ")), topic.id)
+    for topic in topics:
+        doc = docs[topic.id]
+        path = doc.path
+        seen_here: set[str] = set()
+        for index, alias in enumerate(topic.aliases):
+            key = normalize(alias)
+            owner = names.setdefault(key, topic.id)
+            if key in seen_here or owner != topic.id:
+                where = "this topic" if owner == topic.id else f"topic {owner!r}"
+                errors.append(
+                    ContentError(path, doc.line_of(("aliases", index)), f"aliases[{index}]", f"duplicate alias {alias!r} (also in {where})")
+                )
+            seen_here.add(key)
+        for index, rel in enumerate(topic.related):
+            if rel not in ids or rel == topic.id:
+                problem = "a topic cannot be related to itself" if rel == topic.id else f"unknown topic id {rel!r}"
+                errors.append(ContentError(path, doc.line_of(("related", index)), f"related[{index}]", problem))
+        for audience in ("patient", "clinician"):
+            count = sum(1 for s in topic.snippets if s.audience == audience)
+            if count < MIN_SNIPPETS_PER_AUDIENCE:
+                errors.append(
+                    ContentError(
+                        path,
+                        doc.line_of(("snippets",)),
+                        "snippets",
+                        f"missing audience {audience!r}: {count} snippet(s), need at least {MIN_SNIPPETS_PER_AUDIENCE}",
+                    )
+                )
+        if sources is not None:
+            for index, snippet in enumerate(topic.snippets):
+                if snippet.source not in sources:
+                    errors.append(
+                        ContentError(
+                            path,
+                            doc.line_of(("snippets", index, "source")),
+                            f"snippets[{index}].source",
+                            f"unknown source id {snippet.source!r} (not in sources.yaml)",
+                        )
+                    )
+        if today - topic.reviewed > STALE_AFTER:
+            warnings.append(
+                ContentError(
+                    path, doc.line_of(("reviewed",)), "reviewed", f"last reviewed {topic.reviewed.isoformat()}, over 12 months ago", "warning"
+                )
+            )
+        elif topic.reviewed > today:
+            errors.append(ContentError(path, doc.line_of(("reviewed",)), "reviewed", "date is in the future"))
+
+
+def _check_safety(safety: SafetyFile, doc: LocatedYaml, errors: list[ContentError]) -> None:
+    import re
+
+    concepts = safety.red_flags.concepts
+    for index, rule in enumerate(safety.red_flags.rules):
+        for g_index, group in enumerate(rule.all):
+            for c_index, concept in enumerate(group):
+                if concept not in concepts:
+                    loc = ("red_flags", "rules", index, "all", g_index, c_index)
+                    errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"unknown concept {concept!r}"))
+    for key in ("asking_about", "happening_now"):
+        for index, pattern in enumerate(getattr(safety.red_flags, key)):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                loc = ("red_flags", key, index)
+                errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"invalid regex: {exc}"))
+    for name, terms in concepts.items():
+        for index, term in enumerate(terms):
+            if term.startswith("re:"):
+                try:
+                    re.compile(term[3:])
+                except re.error as exc:
+                    loc = ("red_flags", "concepts", name, index)
+                    errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"invalid regex: {exc}"))
+
+
+def _ordered(root: Path, topics: list[TopicModel], errors: list[ContentError]) -> list[TopicModel]:
+    """Order topics as `index.yaml` lists them (the order users see); unlisted ones go last."""
+    index_path = root / "index.yaml"
+    if not index_path.is_file():
+        return sorted(topics, key=lambda t: t.id)
+    doc = _load_file(index_path, errors)
+    order = doc.data.get("topics", []) if doc and isinstance(doc.data, dict) else []
+    by_id = {t.id: t for t in topics}
+    for i, topic_id in enumerate(order):
+        if topic_id not in by_id and doc:
+            errors.append(ContentError(index_path, doc.line_of(("topics", i)), f"topics[{i}]", f"no topic file for {topic_id!r}"))
+    ranked = [by_id[t] for t in order if t in by_id]
+    return ranked + sorted((t for t in topics if t.id not in set(order)), key=lambda t: t.id)

@@ -1,0 +1,107 @@
+"""Spot messages that describe emergency symptoms, before any search runs.
+
+The rules are data (content/safety.yaml) so clinicians can review them. A rule fires
+when each of its concept groups is present (not negated: "no fever"). A message that
+only asks *about* a symptom ("can a patch cause a fever and a headache?") does not
+count, unless it also describes something happening now ("I have ...", "since last
+night"). Recall matters more than precision here: when in doubt, it fires.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.core.models import RedFlagConfig
+from bot.core.text import fold, words
+
+_CONDITIONAL_CLAUSE = re.compile(r"\b(if|whether|in case)\b[^.,;!?]*")
+_NEGATION_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class _Concept:
+    phrases: tuple[tuple[str, ...], ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class RedFlagMatch:
+    rule_id: str
+    label: str
+
+
+class RedFlagDetector:
+    """Compiled form of the red-flag rules in safety.yaml."""
+
+    def __init__(self, config: RedFlagConfig, known_words: Iterable[str] = ()) -> None:
+        self._concepts: dict[str, _Concept] = {}
+        vocabulary: set[str] = set()
+        for name, terms in config.concepts.items():
+            phrases: list[tuple[str, ...]] = []
+            patterns: list[re.Pattern[str]] = []
+            for term in terms:
+                if term.startswith("re:"):
+                    patterns.append(re.compile(term[3:]))
+                else:
+                    phrase = tuple(words(term))
+                    phrases.append(phrase)
+                    vocabulary.update(phrase)
+            self._concepts[name] = _Concept(tuple(phrases), tuple(patterns))
+        self._rules = [(rule.id, rule.label, [tuple(g) for g in rule.all]) for rule in config.rules]
+        self._negations = frozenset(config.negations)
+        self._asking = [re.compile(p) for p in config.asking_about]
+        self._now = [re.compile(p) for p in config.happening_now]
+        # Words a typo may be corrected to: only the long ones, so "fewer" never becomes "fever".
+        self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 5)
+        self._known = frozenset(known_words) | vocabulary
+
+    def check(self, text: str) -> list[RedFlagMatch]:
+        """Rules describing an emergency in `text`; empty when there is none."""
+        tokens = [self._correct(t) for t in words(text)]
+        if not tokens:
+            return []
+        joined = " ".join(tokens)
+        present = {name for name, concept in self._concepts.items() if self._present(concept, tokens, joined)}
+        fired = [
+            RedFlagMatch(rule_id, label)
+            for rule_id, label, groups in self._rules
+            if all(any(c in present for c in group) for group in groups)
+        ]
+        if fired and self._only_asking_about(text):
+            return []
+        return fired
+
+    def _correct(self, token: str) -> str:
+        if len(token) < 5 or token in self._known or token.isdigit():
+            return token
+        limit = 1 if len(token) < 8 else 2
+        match = process.extractOne(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
+        return match[0] if match else token
+
+    def _present(self, concept: _Concept, tokens: list[str], joined: str) -> bool:
+        for phrase in concept.phrases:
+            size = len(phrase)
+            for start in range(len(tokens) - size + 1):
+                if tuple(tokens[start : start + size]) == phrase and not self._negated(tokens, start):
+                    return True
+        for pattern in concept.patterns:
+            for found in pattern.finditer(joined):
+                if not self._negated(tokens, joined[: found.start()].count(" ")):
+                    return True
+        return False
+
+    def _negated(self, tokens: list[str], start: int) -> bool:
+        window = tokens[max(0, start - _NEGATION_WINDOW) : start]
+        return any(t in self._negations for t in window)
+
+    def _only_asking_about(self, text: str) -> bool:
+        plain = fold(text).replace("'", "").strip()
+        if not any(p.search(plain) for p in self._asking):
+            return False
+        described = _CONDITIONAL_CLAUSE.sub(" ", plain)
+        return not any(p.search(described) for p in self._now)

@@ -1,0 +1,84 @@
+"""Rank topics for a free-text question with BM25 (bm25s) over analysed text.
+
+Each topic contributes several small documents (its title and aliases, each example
+question, each snippet), and a topic scores as its best document plus a share of its
+second best: a question that reads like one of the examples wins, while snippets
+still catch the words only clinicians use. Low confidence means out of scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from bot.core.analyzer import Analysis, Analyzer
+from bot.core.models import TopicModel
+
+SECOND_DOC_WEIGHT = 0.35
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    topic_id: str | None  # None: out of scope
+    score: float
+    ranked: tuple[tuple[str, float], ...]  # (topic id, score), best first
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence needed to answer. Questions naming the subject need less."""
+
+    with_anchor: float = 1.0
+    without_anchor: float = 3.0
+    min_coverage: float = 0.5
+
+
+class SearchIndex:
+    def __init__(self, topics: tuple[TopicModel, ...], analyzer: Analyzer, thresholds: Thresholds | None = None) -> None:
+        self._analyzer = analyzer
+        self._thresholds = thresholds or Thresholds()
+        self._topic_ids = [t.id for t in topics]
+        doc_topics: list[int] = []
+        corpus: list[list[str]] = []
+        for index, topic in enumerate(topics):
+            texts = [" ".join([topic.title, *topic.aliases]), *topic.examples, *(s.text for s in topic.snippets)]
+            for text in texts:
+                corpus.append(analyzer.analyze(text, correct=False).terms or ["~empty"])
+                doc_topics.append(index)
+        self._doc_topics = np.array(doc_topics)
+        self._retriever = bm25s.BM25()
+        self._retriever.index(corpus, show_progress=False)
+        self._vocab = set(self._retriever.vocab_dict)
+
+    def topic_scores(self, analysis: Analysis) -> np.ndarray:
+        """Score per topic (in content order) for analysed text."""
+        terms = [t for t in analysis.terms if t in self._vocab]
+        scores = np.zeros(len(self._topic_ids))
+        if not terms:
+            return scores
+        doc_scores = self._retriever.get_scores(terms)
+        for index in range(len(self._topic_ids)):
+            mine = np.sort(doc_scores[self._doc_topics == index])[::-1]
+            scores[index] = mine[0] + (SECOND_DOC_WEIGHT * mine[1] if len(mine) > 1 else 0.0)
+        return scores
+
+    def search(self, text: str) -> SearchResult:
+        analysis = self._analyzer.analyze(text)
+        scores = self.topic_scores(analysis)
+        order = np.argsort(-scores)
+        ranked = tuple((self._topic_ids[i], float(scores[i])) for i in order if scores[i] > 0)
+        best = ranked[0] if ranked else (None, 0.0)
+        topic = best[0] if ranked and self._confident(analysis, best[1]) else None
+        return SearchResult(topic, best[1], ranked, analysis)
+
+    def _confident(self, analysis: Analysis, score: float) -> bool:
+        limits = self._thresholds
+        if analysis.off_topic and not analysis.anchors:
+            return False
+        if analysis.anchors:
+            return score >= limits.with_anchor
+        coverage = analysis.known_words / max(1, len(analysis.content_words))
+        return score >= limits.without_anchor and coverage >= limits.min_coverage
