@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.english import is_english_word
 from bot.core.models import SynonymsFile
 from bot.core.text import stem, words
 
@@ -26,7 +27,9 @@ class Analysis:
     terms: list[str]  # stems and concept tokens, for BM25
     content_words: list[str]  # corrected non-stopwords, for coverage
     known_words: int  # content words found in the vocabulary
-    anchors: bool  # mentions the subject (epidural, dural, blood patch...)
+    subject: bool  # names the subject: blood patch, PDPH, dural puncture...
+    context: bool  # names a procedure that causes it: epidural, spinal, lumbar puncture...
+    hint: bool  # a word that points our way in a short question: patch, headache...
     off_topic: bool  # mentions another kind of patch/blood/headache question
 
 
@@ -40,22 +43,26 @@ class Analyzer:
     def __init__(self, synonyms: SynonymsFile, corpus_texts: Iterable[str]) -> None:
         self._stopwords = frozenset(w for s in synonyms.stopwords for w in words(s))
         self._groups = {name: _phrase_set(terms) for name, terms in synonyms.groups.items()}
-        self._anchors = _phrase_set(synonyms.anchors)
-        self._off_topic = _phrase_set(synonyms.off_topic)
+        self._markers = {
+            "subject": _phrase_set(synonyms.subject),
+            "context": _phrase_set(synonyms.context),
+            "hint": _phrase_set(synonyms.hints),
+            "off_topic": _phrase_set(synonyms.off_topic),
+        }
         counts: Counter[str] = Counter()
         for text in corpus_texts:
             counts.update(words(text))
         for group in synonyms.groups.values():
             for term in group:
                 counts.update(words(term))
-        for term in [*synonyms.anchors, *synonyms.stopwords]:
+        for term in [*synonyms.subject, *synonyms.context, *synonyms.hints, *synonyms.stopwords]:
             counts.update(words(term))
         self._frequency = counts
         # Off-topic words are recognised exactly but never become correction targets.
         self._off_topic_words = frozenset(w for t in synonyms.off_topic for w in words(t))
         self._targets = sorted(w for w in counts if len(w) >= 3 and not w.isdigit())
         self._max_phrase = max(
-            (len(p) for phrases in [*self._groups.values(), self._anchors, self._off_topic] for p in phrases),
+            (len(p) for phrases in [*self._groups.values(), *self._markers.values()] for p in phrases),
             default=1,
         )
 
@@ -67,6 +74,8 @@ class Analyzer:
         """Closest vocabulary word for a likely typo; known or short words stay as they are."""
         if token in self._frequency or token in self._off_topic_words or len(token) < 4 or token.isdigit():
             return token
+        if is_english_word(token):
+            return token
         limit = 1 if len(token) <= 7 else 2
         candidates = process.extract(token, self._targets, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not candidates:
@@ -75,21 +84,41 @@ class Analyzer:
         # Among equally close words prefer the most common one in our content.
         return max((c[0] for c in candidates if c[1] == best), key=lambda w: self._frequency[w])
 
-    def analyze(self, text: str, *, correct: bool = True) -> Analysis:
-        raw = words(text)
-        tokens = [self.correct(t) for t in raw] if correct else raw
-        stems = [stem(t) for t in tokens]
+    def _concepts(self, stems: list[str]) -> tuple[list[str], set[str]]:
+        """Synonym concepts, longest phrase first and never overlapping ("blood patch" is one ~ebp),
+        plus which markers (subject, context, hint, off_topic) appear."""
         concepts: list[str] = []
-        anchors = off_topic = False
-        for size in range(1, self._max_phrase + 1):
+        markers: set[str] = set()
+        taken = [False] * len(stems)
+        for size in range(self._max_phrase, 0, -1):
             for start in range(len(stems) - size + 1):
                 gram = tuple(stems[start : start + size])
-                for name, phrases in self._groups.items():
-                    if gram in phrases:
-                        concepts.append(CONCEPT_PREFIX + name)
-                anchors = anchors or gram in self._anchors
-                off_topic = off_topic or gram in self._off_topic
+                markers.update(name for name, phrases in self._markers.items() if gram in phrases)
+                if any(taken[start : start + size]):
+                    continue
+                matched = [name for name, phrases in self._groups.items() if gram in phrases]
+                if matched:
+                    concepts.extend(CONCEPT_PREFIX + name for name in matched)
+                    taken[start : start + size] = [True] * size
+        return concepts, markers
+
+    def analyze(self, text: str, *, query: bool = True) -> Analysis:
+        """Queries get typo correction and count each term once; documents keep their counts."""
+        raw = words(text)
+        tokens = [self.correct(t) for t in raw] if query else raw
+        stems = [stem(t) for t in tokens]
+        concepts, markers = self._concepts(stems)
         content = [t for t in tokens if t not in self._stopwords]
         terms = [stem(t) for t in content] + concepts
+        if query:
+            terms = list(dict.fromkeys(terms))
         known = sum(1 for t in content if t in self._frequency)
-        return Analysis(terms, content, known, anchors, off_topic)
+        return Analysis(
+            terms,
+            content,
+            known,
+            subject="subject" in markers,
+            context="context" in markers,
+            hint="hint" in markers,
+            off_topic="off_topic" in markers,
+        )

@@ -29,11 +29,13 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence needed to answer. Questions naming the subject need less."""
+    """BM25 confidence needed to answer; the surer the wording is ours, the less we need."""
 
-    with_anchor: float = 1.0
-    without_anchor: float = 3.0
-    min_coverage: float = 0.5
+    subject: float = 1.0
+    context_with_hint: float = 1.5
+    hint: float = 2.0
+    bare: float = 3.0  # no marker at all ("does it hurt?"): nearly every word must be one we know
+    bare_coverage: float = 0.75
 
 
 class SearchIndex:
@@ -46,7 +48,7 @@ class SearchIndex:
         for index, topic in enumerate(topics):
             texts = [" ".join([topic.title, *topic.aliases]), *topic.examples, *(s.text for s in topic.snippets)]
             for text in texts:
-                corpus.append(analyzer.analyze(text, correct=False).terms or ["~empty"])
+                corpus.append(analyzer.analyze(text, query=False).terms or ["~empty"])
                 doc_topics.append(index)
         self._doc_topics = np.array(doc_topics)
         self._retriever = bm25s.BM25()
@@ -76,9 +78,14 @@ class SearchIndex:
 
     def _confident(self, analysis: Analysis, score: float) -> bool:
         limits = self._thresholds
-        if analysis.off_topic and not analysis.anchors:
+        if analysis.subject:
+            return score >= limits.subject
+        if analysis.off_topic:
             return False
-        if analysis.anchors:
-            return score >= limits.with_anchor
+        if analysis.context:
+            # "does an epidural hurt in labour" is about the epidural, not its headache.
+            return analysis.hint and score >= limits.context_with_hint
+        if analysis.hint:
+            return score >= limits.hint
         coverage = analysis.known_words / max(1, len(analysis.content_words))
-        return score >= limits.without_anchor and coverage >= limits.min_coverage
+        return score >= limits.bare and coverage >= limits.bare_coverage

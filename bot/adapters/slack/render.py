@@ -259,9 +259,7 @@ def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> l
     if show_question and answer.kind is not Kind.TOPIC:
         head.extend(_question_context(answer))
 
-    body = [
-        _section(f"{mrkdwn(s.text)} _[{answer.citation_number(s)}]_") for s in answer.snippets
-    ]
+    body = [_section(f"{mrkdwn(s.text)} _[{answer.citation_number(s)}]_") for s in answer.snippets]
 
     tail: list[dict[str, Any]] = []
     sources = answer.sources()
@@ -275,9 +273,8 @@ def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> l
             buttons.append(_button("Share in channel", ACTION_SHARE, state.encode(), primary=True))
         other = ButtonState(answer.topic, _other(answer.audience))
         buttons.append(_button(_audience_label(answer.audience), ACTION_AUDIENCE, other.encode()))
-        buttons.extend(
-            _topic_button(t, answer.audience) for t in answer.related[:MAX_RELATED_BUTTONS] if t.id != answer.topic
-        )
+        related = [t for t in answer.related if t.id != answer.topic][:MAX_RELATED_BUTTONS]
+        buttons.extend(_topic_button(t, answer.audience) for t in related)
         tail.extend(_actions(buttons))
     return _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
 

@@ -63,11 +63,12 @@ _TOKEN_KINDS = {
 def _token(env: Mapping[str, str], name: str, prefix: str, what: str) -> str:
     value = env.get(name, "").strip()
     if not value:
-        raise SettingsError(name, f"not set; put your {what} ({prefix}…) in the environment or .env, {MANIFEST_HINT}")
+        problem = f"not set; put {what} ({prefix}…) in the environment or .env ({MANIFEST_HINT})"
+        raise SettingsError(name, problem)
     if any(ch.isspace() for ch in value):
         raise SettingsError(name, "contains whitespace; paste the token again without spaces or line breaks")
     if not value.startswith(prefix):
-        got = next((hint for p, hint in _TOKEN_KINDS.items() if value.startswith(p)), "a value of another kind")
+        got = next((hint for p, hint in _TOKEN_KINDS.items() if value.startswith(p)), "another kind of value")
         raise SettingsError(name, f"expected {what} starting with {prefix!r}, got {got}")
     return value
 
@@ -104,5 +105,6 @@ def _api_url(value: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError("SLACK_API_URL", f"must be an http(s) URL such as {DEFAULT_API_URL}, got {value!r}")
+        problem = f"must be an http(s) URL such as {DEFAULT_API_URL}, got {value!r}"
+        raise SettingsError("SLACK_API_URL", problem)
     return value if value.endswith("/") else value + "/"

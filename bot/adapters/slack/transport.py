@@ -7,7 +7,6 @@ reported to the caller as False/SlackApiError, never allowed to kill the process
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -76,7 +75,7 @@ async def post_to_response_url(
     )
     try:
         response = await client.send_dict(body)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+    except (TimeoutError, aiohttp.ClientError) as e:
         log.warning("response_url post failed after retries: %s", type(e).__name__)
         return False
     if response.status_code != 200:

@@ -1,0 +1,360 @@
+"""The `/bloodpatch` slash command group, its buttons, cooldown and error reporting.
+
+The cog is thin: it parses what Discord sends, asks the core `Library` and sends
+what `render` produced.  Subcommands are built from `library.topics` when the
+client is built, so a topic added to `content/` needs no code change here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord import render, views
+from bot.core.answer import Answer, Kind, TopicRef
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.settings import DiscordSettings
+    from bot.core import Library
+
+log = logging.getLogger(__name__)
+
+GROUP_NAME = "bloodpatch"
+SLASH_NAME = re.compile(r"[-_a-z0-9]{1,32}")  # stricter than Discord (which allows any lowercase letter)
+GROUP_DESCRIPTION = "Sourced answers about the epidural blood patch and spinal headache (PDPH)"
+RESERVED_NAMES = ("ask", "topic", "sources", "help")
+MAX_SUBCOMMANDS = 25  # Discord's limit per group
+QUESTION_MAX = 300  # Discord shows a counter; the core accepts more, but a question is short
+DESCRIPTION_MAX = 100
+CHOICE_NAME_MAX = 100
+
+AudienceOption = Literal["patient", "clinician"]
+AUDIENCE_HELP = "Who the answer is written for (default: patient)"
+PUBLIC_HELP = "Show the answer to the whole channel (default: only you see it)"
+
+ERROR_TEXT = "Sorry, something went wrong on our side. Please try again in a moment."
+COOLDOWN_TEXT = "You're going a little fast. Please try again in {seconds} s."
+STALE_TEXT = (
+    "This command has changed since it was registered with Discord. "
+    "Please try again later (an admin needs to run `bloodpatch-bot sync discord`)."
+)
+ALREADY_SHARED_TEXT = "This answer has already been shared in the channel."
+SHARE_UNAVAILABLE_TEXT = "This answer can no longer be shared; ask again to get a fresh one."
+SHARED_BY_TEXT = "Shared by {mention}"
+
+_NETWORK_ERRORS = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class UserCooldown:
+    """A per-user rate limit shared by every command and button (e.g. 5 uses per 10 s)."""
+
+    def __init__(self, uses: int, per: float, *, max_users: int = 10_000) -> None:
+        self.uses = uses
+        self.per = per
+        self._buckets: OrderedDict[int, app_commands.Cooldown] = OrderedDict()
+        self._max_users = max_users
+
+    def hit(self, user_id: int) -> tuple[app_commands.Cooldown, float | None]:
+        """Count one use; return the bucket and the wait in seconds, or None when allowed."""
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = app_commands.Cooldown(self.uses, self.per)
+            self._buckets[user_id] = bucket
+            if len(self._buckets) > self._max_users:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(user_id)
+        return bucket, bucket.update_rate_limit(time.time())
+
+    def check(self, user_id: int) -> None:
+        """Count one use, raising `CommandOnCooldown` when the user must wait."""
+        bucket, retry_after = self.hit(user_id)
+        if retry_after is not None:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+
+
+def plan_topic_commands(topics: Sequence[TopicRef]) -> list[TopicRef]:
+    """Topics that get their own subcommand: valid, unique, not reserved, within Discord's 25."""
+    room = MAX_SUBCOMMANDS - len(RESERVED_NAMES)
+    chosen: list[TopicRef] = []
+    names: set[str] = set(RESERVED_NAMES)
+    for ref in topics:
+        name = ref.command
+        if name in names or not SLASH_NAME.fullmatch(name):
+            log.warning("topic %r gets no subcommand: name %r is invalid or taken", ref.id, name)
+            continue
+        if len(chosen) == room:
+            log.warning("topic %r gets no subcommand: a group holds at most %d", ref.id, MAX_SUBCOMMANDS)
+            continue
+        names.add(name)
+        chosen.append(ref)
+    return chosen
+
+
+def _describe(title: str) -> str:
+    return render.truncate(title.strip() or "A bloodpatch topic", DESCRIPTION_MAX)
+
+
+class BloodpatchGroup(app_commands.Group):
+    """`/bloodpatch`: fixed subcommands below, plus one per topic added in `__init__`."""
+
+    def __init__(self, cog: BloodpatchCog, topics: Sequence[TopicRef]) -> None:
+        super().__init__(
+            name=GROUP_NAME,
+            description=GROUP_DESCRIPTION,
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+        )
+        self.cog = cog
+        self.topic_commands: dict[str, str] = {}  # subcommand name -> topic id
+        for ref in plan_topic_commands(topics):
+            self.add_command(self._topic_command(ref))
+            self.topic_commands[ref.command] = ref.id
+
+    def _topic_command(self, ref: TopicRef) -> app_commands.Command[Any, ..., None]:
+        cog, topic_id = self.cog, ref.id
+
+        @app_commands.describe(audience=AUDIENCE_HELP, public=PUBLIC_HELP)
+        async def show_topic(
+            interaction: discord.Interaction, audience: AudienceOption = "patient", public: bool = False
+        ) -> None:
+            await cog.send_topic(interaction, topic_id, audience, public)
+
+        return app_commands.Command(
+            name=ref.command, description=_describe(ref.title), callback=show_topic, parent=self
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Apply the per-user cooldown to every subcommand (autocomplete is not counted)."""
+        self.cog.cooldown.check(interaction.user.id)
+        return True
+
+    @app_commands.command(name="ask", description="Ask a question in your own words (typos are fine)")
+    @app_commands.describe(question="Your question", audience=AUDIENCE_HELP, public=PUBLIC_HELP)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, QUESTION_MAX],
+        audience: AudienceOption = "patient",
+        public: bool = False,
+    ) -> None:
+        answer = self.cog.library.answer(question, audience=audience)
+        await self.cog.send_answer(interaction, answer, public=public)
+
+    @app_commands.command(name="topic", description="Look up a topic by name (pick from the list as you type)")
+    @app_commands.describe(name="Topic name", audience=AUDIENCE_HELP, public=PUBLIC_HELP)
+    async def topic(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, CHOICE_NAME_MAX],
+        audience: AudienceOption = "patient",
+        public: bool = False,
+    ) -> None:
+        answer = self.cog.library.topic(name, audience=audience)
+        await self.cog.send_answer(interaction, answer, public=public)
+
+    @topic.autocomplete("name")
+    async def topic_name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.cog.topic_choices(current)
+
+    @app_commands.command(name="sources", description="List every source the answers cite")
+    @app_commands.describe(public=PUBLIC_HELP)
+    async def sources(self, interaction: discord.Interaction, public: bool = False) -> None:
+        lib = self.cog.library
+        rendered = render.render_sources(lib.sources, lib.disclaimer)
+        await interaction.response.send_message(**render.send_kwargs(rendered, ephemeral=not public))
+
+    @app_commands.command(name="help", description="How to use /bloodpatch, and the list of topics")
+    @app_commands.describe(public=PUBLIC_HELP)
+    async def help(self, interaction: discord.Interaction, public: bool = False) -> None:
+        lib = self.cog.library
+        rendered = render.render_help(lib.topics, lib.disclaimer, exposed=self.topic_commands)
+        await interaction.response.send_message(**render.send_kwargs(rendered, ephemeral=not public))
+
+
+class BloodpatchCog(commands.Cog, name=views.COG_NAME):
+    """Owns the `/bloodpatch` group and handles its buttons.
+
+    The group is built in `__init__` (so `create_client()` can register it at
+    once) and handed to discord.py as this cog's app command, so loading and
+    unloading the cog adds and removes it like any cog-defined group.
+    """
+
+    def __init__(self, bot: commands.Bot, library: Library, settings: DiscordSettings) -> None:
+        self.bot = bot
+        self.library = library
+        self.cooldown = UserCooldown(settings.cooldown_uses, settings.cooldown_seconds)
+        self.group = BloodpatchGroup(self, library.topics)
+        self.__cog_app_commands__ = [self.group]
+        self._shared: OrderedDict[int, None] = OrderedDict()  # message ids shared from, newest last
+
+    async def cog_load(self) -> None:
+        """Register the persistent button templates (needs the bot, hence not `__init__`)."""
+        self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+
+    @property
+    def exposed(self) -> dict[str, str]:
+        return self.group.topic_commands
+
+    # -- commands ------------------------------------------------------------------
+    def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        choices = []
+        for ref in self.library.complete(current, limit=25)[:25]:
+            label = render.truncate(f"{ref.title} ({ref.command})", CHOICE_NAME_MAX)
+            choices.append(app_commands.Choice(name=label, value=ref.id[:CHOICE_NAME_MAX]))
+        return choices
+
+    async def send_topic(self, interaction: discord.Interaction, topic_id: str, audience: str, public: bool) -> None:
+        answer = self.library.topic(topic_id, audience=_audience(audience))
+        await self.send_answer(interaction, answer, public=public)
+
+    async def send_answer(self, interaction: discord.Interaction, answer: Answer, *, public: bool) -> None:
+        """Respond once with the rendered answer and its buttons."""
+        kwargs = render.to_send_kwargs(answer, ephemeral=not public, exposed=self.exposed)
+        view = views.build_view(answer, ephemeral=not public)
+        if view is not None:
+            kwargs["view"] = view
+        log.info(
+            "answer kind=%s topic=%s audience=%s public=%s guild=%s user=%s",
+            answer.kind.value,
+            answer.topic,
+            answer.audience,
+            public,
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        await interaction.response.send_message(**kwargs)
+
+    # -- buttons -------------------------------------------------------------------
+    async def on_audience_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        """Private message: switch it in place.  Public message: answer the clicker privately."""
+        await self._guarded(interaction, self._audience_button, topic, audience)
+
+    async def _audience_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        answer = self.library.topic(topic, audience=_audience(audience))
+        if not views.is_ephemeral(interaction.message):
+            await self.send_answer(interaction, answer, public=False)
+            return
+        view = views.build_view(answer, ephemeral=True, shared=views.was_shared(interaction.message))
+        rendered = render.render_answer(answer, exposed=self.exposed)
+        await interaction.response.edit_message(**render.edit_kwargs(rendered), view=view)
+
+    async def on_share_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        await self._guarded(interaction, self._share_button, topic, audience)
+
+    async def _share_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        """Post the answer publicly once, then disable the button on the private copy."""
+        message = interaction.message
+        if message is None or not views.is_ephemeral(message) or views.was_shared(message):
+            await _notice(interaction, ALREADY_SHARED_TEXT)
+            return
+        if message.id in self._shared:
+            await _notice(interaction, ALREADY_SHARED_TEXT)
+            return
+        answer = self.library.topic(topic, audience=_audience(audience))
+        if answer.kind is not Kind.TOPIC:
+            await _notice(interaction, SHARE_UNAVAILABLE_TEXT)
+            return
+        self._remember_shared(message.id)
+        await interaction.response.edit_message(view=views.build_view(answer, ephemeral=True, shared=True))
+        kwargs = render.to_send_kwargs(answer, ephemeral=False, exposed=self.exposed)
+        kwargs["content"] = SHARED_BY_TEXT.format(mention=interaction.user.mention)
+        public_view = views.build_view(answer, ephemeral=False)
+        if public_view is not None:
+            kwargs["view"] = public_view
+        log.info("shared topic=%s guild=%s user=%s", topic, interaction.guild_id, interaction.user.id)
+        await interaction.followup.send(**kwargs)
+
+    async def on_topic_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        await self._guarded(interaction, self._topic_button, topic, audience)
+
+    async def _topic_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+        await self.send_topic(interaction, topic, audience, public=False)
+
+    async def _guarded(
+        self,
+        interaction: discord.Interaction,
+        handler: Callable[[discord.Interaction, str, str], Awaitable[None]],
+        topic: str,
+        audience: str,
+    ) -> None:
+        """Run a button handler under the same cooldown and error reporting as the commands.
+
+        discord.py only logs exceptions from dynamic items, so this is the buttons'
+        equivalent of `CommandTree.on_error`.
+        """
+        try:
+            self.cooldown.check(interaction.user.id)
+            await handler(interaction, topic, audience)
+        except Exception as exc:  # the fallback: the user gets one sentence, the log the traceback
+            await report_interaction_error(interaction, exc)
+
+    def _remember_shared(self, message_id: int) -> None:
+        self._shared[message_id] = None
+        while len(self._shared) > 5000:
+            self._shared.popitem(last=False)
+
+
+def _audience(value: str) -> Literal["patient", "clinician"]:
+    return "clinician" if value == "clinician" else "patient"
+
+
+async def _notice(interaction: discord.Interaction, text: str) -> None:
+    """A short private message; a follow-up when the interaction already has its response."""
+    kwargs = render.send_kwargs(render.render_notice(text), ephemeral=True)
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+def _where(interaction: discord.Interaction) -> str:
+    command = interaction.command.qualified_name if interaction.command else None
+    custom_id = (interaction.data or {}).get("custom_id") if interaction.type is discord.InteractionType.component else None
+    return f"command={command!r} component={custom_id!r} guild={interaction.guild_id} user={interaction.user.id}"
+
+
+async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """The one fallback for commands and buttons: tell the user briefly and privately, log the rest.
+
+    Expected outcomes (cooldown, stale command) get their own sentence and no
+    traceback; anything else is logged with its traceback and ids, never with
+    message text.  A failure to deliver the notice is logged, not raised.
+    """
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, app_commands.CommandOnCooldown):
+        text = COOLDOWN_TEXT.format(seconds=max(1, math.ceil(original.retry_after)))
+        log.info("cooldown %.1fs %s", original.retry_after, _where(interaction))
+    elif isinstance(original, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+        text = STALE_TEXT
+        log.warning("stale command (%s): %s", original, _where(interaction))
+    else:
+        text = ERROR_TEXT
+        log.error("interaction failed: %s", _where(interaction), exc_info=original)
+    try:
+        await _notice(interaction, text)
+    except _NETWORK_ERRORS as exc:
+        log.warning("could not tell the user about the failure (%s): %s", _where(interaction), exc)
+
+
+class BloodpatchTree(app_commands.CommandTree):
+    """A command tree whose `on_error` is `report_interaction_error`."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        await report_interaction_error(interaction, error)
