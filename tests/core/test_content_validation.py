@@ -16,7 +16,7 @@ CASES = [
     ("unknown_source", 28, "snippets[3].source", "unknown source id 'made-up-source'"),
     ("missing_audience", 9, "snippets", "missing audience 'clinician'"),
     ("empty_snippet", 26, "snippets[3].text", "at least 1 character"),
-    ("bad_date", 7, "reviewed", "date"),
+    ("bad_date", 8, "reviewed", "date"),
     ("duplicate_alias", 5, "aliases[1]", "duplicate alias"),
     ("too_long", 26, "snippets[3].text", "too long"),
     ("bad_yaml", 17, "", "invalid YAML"),
@@ -48,7 +48,7 @@ def test_unknown_related_topic_and_id_mismatch(content_copy: Path) -> None:
         load_content(content_copy)
     messages = [str(e) for e in caught.value.errors]
     assert any("renamed.yaml:1: id: id 'stale' must match the file name 'renamed'" in m for m in messages), messages
-    assert any("renamed.yaml:8: related[0]: unknown topic id 'nope'" in m for m in messages), messages
+    assert any("renamed.yaml:7: related[0]: unknown topic id 'nope'" in m for m in messages), messages
 
 
 def test_bad_safety_regex_and_unknown_concept(content_copy: Path) -> None:
@@ -75,7 +75,7 @@ def test_lint_warns_on_stale_review_but_passes(content_copy: Path) -> None:
     shutil.copy(BROKEN / "stale.yaml", content_copy / "topics")
     result = run_cli("lint", str(content_copy))
     assert result.returncode == 0, result.stderr
-    assert "stale.yaml:7: warning: reviewed: last reviewed 2020-01-01, over 12 months ago" in result.stderr
+    assert "stale.yaml:8: warning: reviewed: last reviewed 2020-01-01, over 12 months ago" in result.stderr
     assert result.stdout.startswith("ok: 16 topics")
 
 

@@ -110,12 +110,16 @@ def neutralise(text: str, limit: int = QUESTION_SHOWN_MAX) -> str:
     return truncate(re.sub(r"\s+", " ", "".join(kept)).strip(), limit)
 
 
+def _defuse_mentions(text: str) -> str:
+    # Invisible in plain text, and stops any surface from reading "@everyone" or "<@id>" as a mention.
+    return text.replace("@", "@\u200b")
+
+
 def escape_user_markdown(text: str, limit: int = QUESTION_SHOWN_MAX) -> str:
     """User text for a markdown surface: neutralised, markdown escaped, mentions and links defused."""
     plain = neutralise(text, limit)
     escaped = escape_markdown(plain, as_needed=False)
-    escaped = escaped.replace("<", "\\<").replace("@", "@\u200b").replace("://", ":\u200b//")
-    return escaped
+    return _defuse_mentions(escaped.replace("<", "\\<").replace("://", ":\u200b//"))
 
 
 def _md_text(text: str) -> str:
@@ -275,7 +279,7 @@ def _fields_for(answer: Answer, exposed: Collection[str] | None) -> list[tuple[s
         fields += _pack_lines("Sources", [_source_line(n, s) for n, s in enumerate(sources, 1)])
     if answer.suggestions:
         fields += _pack_lines("Did you mean", [_topic_line(t, exposed) for t in answer.suggestions])
-    if answer.kind is Kind.NOT_FOUND and answer.topics:
+    if answer.kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE) and answer.topics:
         fields += _pack_lines("Topics", [_topic_line(t, exposed) for t in answer.topics])
     return fields
 
@@ -329,6 +333,14 @@ def _assemble(
     return embeds
 
 
+def _urgent_content(urgent: str) -> str:
+    """The urgent-care text as message content (shown above the embed), first line in bold."""
+    first, _, rest = urgent.strip().partition("\n")
+    if "**" not in first and first.strip():
+        first = f"**{first.strip()}**"
+    return truncate(f"{first}\n{rest.strip()}".strip(), CONTENT_MAX)
+
+
 def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> Rendered:
     """Render an `Answer`: urgent text first (as message content), then embeds.
 
@@ -336,10 +348,7 @@ def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> 
     point at a command that works; None means every topic has one.
     """
     colour = COLOURS[answer.kind]  # KeyError here means a new Kind needs a colour
-    content = None
-    if answer.urgent:
-        urgent = answer.urgent.strip()
-        content = truncate(urgent if "**" in urgent else f"**{urgent}**", CONTENT_MAX)
+    content = _urgent_content(answer.urgent) if answer.urgent else None
 
     blocks: list[_Block] = []
     if answer.message:
@@ -348,7 +357,7 @@ def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> 
 
     author = None
     if answer.kind in _ECHO_QUESTION and answer.question.strip():
-        author = f"You asked: “{neutralise(answer.question)}”"
+        author = f"You asked: “{_defuse_mentions(neutralise(answer.question))}”"
 
     embeds = _assemble(
         colour=colour,

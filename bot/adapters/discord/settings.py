@@ -23,6 +23,10 @@ TOKEN_HELP = (
 )
 
 
+DEFAULT_COOLDOWN_USES = 5
+DEFAULT_COOLDOWN_SECONDS = 10.0
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; `str()` is the message for the operator."""
 
@@ -41,8 +45,8 @@ class DiscordSettings:
     """
 
     token: str | None = None
-    cooldown_uses: int = 5
-    cooldown_seconds: float = 10.0
+    cooldown_uses: int = DEFAULT_COOLDOWN_USES
+    cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS
 
     @classmethod
     def from_env(
@@ -70,8 +74,8 @@ class DiscordSettings:
         values.update(os.environ if environ is None else environ)
 
         token = (values.get("DISCORD_TOKEN") or "").strip() or None
-        uses = _positive(values, "DISCORD_COOLDOWN_USES", int, cls.cooldown_uses)
-        seconds = _positive(values, "DISCORD_COOLDOWN_SECONDS", float, cls.cooldown_seconds)
+        uses = _positive(values, "DISCORD_COOLDOWN_USES", int, DEFAULT_COOLDOWN_USES)
+        seconds = _positive(values, "DISCORD_COOLDOWN_SECONDS", float, DEFAULT_COOLDOWN_SECONDS)
         return cls(token=token, cooldown_uses=int(uses), cooldown_seconds=float(seconds))
 
     def require_token(self) -> str:

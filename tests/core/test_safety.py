@@ -1,0 +1,76 @@
+"""Red flags come before anything else; asking *about* a risk is not an emergency."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.core import Kind, Library
+from tests.conftest import CONTENT
+
+# One or more messages per rule in content/safety.yaml (a test below checks none is missing).
+EMERGENCIES = {
+    "fever_with_headache": ["blood patch yesterday and now fever 39.2C with a pounding headache"],
+    "infected_back": ["the spot where they did the patch is red and hot and oozing pus"],
+    "fever_with_back_pain": ["running a high temperature and severe back pain since the patch"],
+    "seizure": ["my wife just had a seizure, she had an epidural on monday"],
+    "weakness_or_numbness": ["my left leg is weak and numb since this morning", "one side of my face is drooping"],
+    "confusion": ["she seems confused and doesnt know where she is"],
+    "vision_loss": ["i suddenly cant see properly out of my right eye", "seeing double since last night"],
+    "headache_not_positional": ["my headache doesnt get better lying down anymore"],
+    "headache_changed": ["headache after my spinal has changed, it feels different now"],
+    "worst_headache": ["worst headache of my life came on suddenly"],
+    "postpartum_preeclampsia": ["gave birth 5 days ago, bad headache and my blood pressure is high"],
+    "cauda_equina": ["after the patch i cant control my bladder and im numb between my legs"],
+    "unconscious": ["he fainted twice today after the lumbar puncture"],
+}
+
+
+def test_every_rule_has_an_example() -> None:
+    rules = {r["id"] for r in yaml.safe_load((CONTENT / "safety.yaml").read_text())["red_flags"]["rules"]}
+    assert rules == set(EMERGENCIES)
+
+
+@pytest.mark.parametrize(("rule", "message"), [(r, m) for r, ms in EMERGENCIES.items() for m in ms])
+def test_emergency_gets_urgent_answer_first(library: Library, rule: str, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG, message
+    assert rule in answer.red_flags
+    assert answer.topic == "red_flags"
+    assert answer.urgent and "urgent" in answer.title.lower()
+    assert answer.related == ()  # nothing to distract from getting help
+    assert answer.snippets and all(s.source.url for s in answer.snippets)
+    assert answer.disclaimer
+
+
+def test_red_flag_beats_an_exact_topic_word_and_typos(library: Library) -> None:
+    assert library.answer("recovery: had a siezure this morning").kind is Kind.RED_FLAG
+    assert library.answer("feaver and a stiff neck after my epidurel").kind is Kind.RED_FLAG
+    assert library.answer("HAVING A SEIZURE").kind is Kind.RED_FLAG
+
+
+def test_red_flag_works_in_either_audience(library: Library) -> None:
+    answer = library.answer("new leg weakness 6h after EBP", audience="clinician")
+    assert answer.kind is Kind.RED_FLAG
+    assert {s.audience for s in answer.snippets} == {"clinician"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can the patch cause infection?",
+        "what are the warning signs of meningitis after a blood patch",
+        "what if i get a fever and a headache after the patch",
+        "how common is a seizure after an epidural blood patch",
+        "i have no fever and no stiff neck, just the usual spinal headache",
+        "does the headache get better when you lie down",
+    ],
+)
+def test_asking_about_a_risk_is_not_an_emergency(library: Library, question: str) -> None:
+    answer = library.answer(question)
+    assert answer.kind is not Kind.RED_FLAG, question
+    assert answer.topic is not None
+
+
+def test_describing_now_beats_the_question_form(library: Library) -> None:
+    assert library.answer("is it normal that i have a fever and a stiff neck right now?").kind is Kind.RED_FLAG
