@@ -20,7 +20,7 @@ import hmac
 import json
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,8 @@ class SlackStandIn:
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0BLOODPATCH"}})
+        hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0BLOODPATCH"}}
+        await ws.send_json(hello)
 
         async def push() -> None:
             while True:
@@ -301,10 +302,13 @@ async def bolt(slack_env: dict[str, str], standin: SlackStandIn, library: Librar
 BLOCK_TYPES = {"section", "header", "context", "actions", "divider"}
 
 
-def _check_text(obj: Any, where: str, limit: int, *, kinds: tuple[str, ...] = ("mrkdwn", "plain_text")) -> None:
+TEXT_KINDS = ("mrkdwn", "plain_text")
+
+
+def _check_text(obj: Any, where: str, limit: int, *, kinds: tuple[str, ...] = TEXT_KINDS) -> None:
     assert isinstance(obj, dict) and obj.get("type") in kinds, f"{where}: bad text object {obj!r}"
     text = obj.get("text")
-    assert isinstance(text, str) and 1 <= len(text) <= limit, f"{where}: text length {len(text or '')} > {limit}"
+    assert isinstance(text, str) and 1 <= len(text) <= limit, f"{where}: length {len(text or '')} > {limit}"
     if obj["type"] == "mrkdwn":
         check_mrkdwn(text, where)
 
@@ -313,7 +317,8 @@ def check_mrkdwn(text: str, where: str = "text") -> None:
     """The only `<` we send opens a link; anything else (`<!channel>`, `<@U…>`) must be escaped."""
     for i, ch in enumerate(text):
         if ch == "<":
-            assert text.startswith(("<http://", "<https://"), i), f"{where}: unescaped '<' at {text[i : i + 20]!r}"
+            snippet = text[i : i + 20]
+            assert text.startswith(("<http://", "<https://"), i), f"{where}: unescaped '<' at {snippet!r}"
 
 
 def _check_button(el: dict[str, Any], where: str, action_ids: set[str]) -> None:
@@ -374,21 +379,6 @@ def check_view(view: dict[str, Any]) -> None:
     check_blocks(view.get("blocks"), max_blocks=100)
 
 
-@pytest.fixture
-def check_message() -> Callable[[dict[str, Any]], None]:
-    return check_message_payload
-
-
-@pytest.fixture
-def check_home_view() -> Callable[[dict[str, Any]], None]:
-    return check_view
-
-
-@pytest.fixture
-def check_block_list() -> Callable[..., None]:
-    return check_blocks
-
-
 def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Every button in a message or view, in order."""
     found = []
@@ -404,12 +394,31 @@ def header(payload: dict[str, Any]) -> str | None:
     return next((b["text"]["text"] for b in payload.get("blocks", []) if b["type"] == "header"), None)
 
 
+def all_text(payload: Any) -> str:
+    """Every string in a payload, for "does X appear anywhere" checks."""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, dict):
+        return "\n".join(all_text(v) for v in payload.values())
+    if isinstance(payload, list):
+        return "\n".join(all_text(v) for v in payload)
+    return ""
+
+
+class Kit:
+    """Checks and readers for sent payloads, handed to tests as the `kit` fixture."""
+
+    check_message = staticmethod(check_message_payload)
+    check_view = staticmethod(check_view)
+    check_blocks = staticmethod(check_blocks)
+    check_mrkdwn = staticmethod(check_mrkdwn)
+    buttons = staticmethod(buttons)
+    header = staticmethod(header)
+    all_text = staticmethod(all_text)
+    load_fixture = staticmethod(load_fixture)
+    sign = staticmethod(sign)
+
+
 @pytest.fixture
-def blocks_of() -> Any:
-    """Small readers for posted payloads: `.buttons(p)`, `.header(p)`."""
-
-    class Readers:
-        buttons = staticmethod(buttons)
-        header = staticmethod(header)
-
-    return Readers
+def kit() -> type[Kit]:
+    return Kit

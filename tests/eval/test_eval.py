@@ -1,0 +1,47 @@
+"""Quality bars on our own labelled set (a separate hidden set is used too, so rules stay general)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core import Library
+from bot.core.evaluation import Report, evaluate, load_questions
+
+QUESTIONS = Path(__file__).with_name("questions.yaml")
+
+
+@pytest.fixture(scope="module")
+def report(library: Library) -> Report:
+    questions = load_questions(QUESTIONS)
+    assert len(questions) >= 150
+
+    def predict(text: str) -> tuple[str, str | None]:
+        answer = library.answer(text)
+        return answer.kind, answer.topic
+
+    result = evaluate(questions, predict)
+    print("\n" + result.summary())
+    return result
+
+
+def test_set_has_the_required_mix(report: Report) -> None:
+    assert report.red_flag_total >= 20
+    assert report.off_topic_total >= 20
+
+
+def test_top1_accuracy(report: Report) -> None:
+    assert report.top1_accuracy >= 0.90, "\n".join(report.misses)
+
+
+def test_red_flag_recall_is_total(report: Report) -> None:
+    assert report.red_flag_recall == 1.0, "\n".join(m for m in report.misses if m.startswith("[red_flag"))
+
+
+def test_off_topic_rejection(report: Report) -> None:
+    assert report.off_topic_rejection >= 0.90, "\n".join(m for m in report.misses if m.startswith("[out_of"))
+
+
+def test_few_false_alarms(report: Report) -> None:
+    assert report.false_alarm_rate <= 0.03
