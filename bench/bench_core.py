@@ -40,7 +40,12 @@ def timings(fn: Callable[[str], object], inputs: list[str], rounds: int) -> list
 
 def describe(name: str, samples: list[float]) -> tuple[str, float, float, float]:
     arr = np.array(samples) * 1000
-    return name, len(samples) / (arr.sum() / 1000), float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+    return (
+        name,
+        len(samples) / (arr.sum() / 1000),
+        float(np.percentile(arr, 50)),
+        float(np.percentile(arr, 99)),
+    )
 
 
 class PlainBM25:
@@ -50,7 +55,11 @@ class PlainBM25:
         self.owner: list[str] = []
         corpus = []
         for topic in topics:
-            for text in [" ".join([topic.title, *topic.aliases]), *topic.examples, *(s.text for s in topic.snippets)]:
+            for text in [
+                " ".join([topic.title, *topic.aliases]),
+                *topic.examples,
+                *(s.text for s in topic.snippets),
+            ]:
                 corpus.append(self.tokens(text) or ["_"])
                 self.owner.append(topic.id)
         self.retriever = bm25s.BM25()
@@ -101,7 +110,9 @@ def main() -> None:
     print(f"{'benchmark':46} {'answers/s':>11} {'p50 ms':>8} {'p99 ms':>8}")
     for name, rate, p50, p99 in rows:
         print(f"{name:46} {rate:11.0f} {p50:8.3f} {p99:8.3f}")
-    print(f"ratio topic p99 ours/baseline: {rows[0][3] / rows[1][3]:.1f}x; search p99 ours/baseline: {rows[2][3] / rows[3][3]:.1f}x")
+    print(
+        f"ratio topic p99 ours/baseline: {rows[0][3] / rows[1][3]:.1f}x; search p99 ours/baseline: {rows[2][3] / rows[3][3]:.1f}x"
+    )
 
     ours = evaluate(questions, lambda q: (library.answer(q).kind, library.answer(q).topic))
 
@@ -117,7 +128,9 @@ def main() -> None:
     if script:
         ours_cold = cold_start([script, "ask", "--json", "does it hurt?"])
         python_cold = cold_start([sys.executable, "-c", "pass"])
-        print(f"cold start `bloodpatch-bot ask`: {ours_cold * 1000:.0f} ms (bare python start: {python_cold * 1000:.0f} ms)")
+        print(
+            f"cold start `bloodpatch-bot ask`: {ours_cold * 1000:.0f} ms (bare python start: {python_cold * 1000:.0f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -171,7 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, ContentInvalid):
             for error in exc.errors:
                 print(error, file=sys.stderr)
-            print("content is invalid: fix the lines above (bloodpatch-bot lint shows them all)", file=sys.stderr)
+            print(
+                "content is invalid: fix the lines above (bloodpatch-bot lint shows them all)",
+                file=sys.stderr,
+            )
             return ExitStatus.CONTENT_INVALID
         raise
 

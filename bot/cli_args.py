@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot on a platform: discord, slack or all")
     run.add_argument("platform", choices=("discord", "slack", "all"))
     run.add_argument("--socket", action="store_true", help="Slack: use Socket Mode (needs SLACK_APP_TOKEN)")
-    run.add_argument("--port", type=int, default=None, help="HTTP port for Slack events and health checks (default 3000)")
+    run.add_argument(
+        "--port", type=int, default=None, help="HTTP port for Slack events and health checks (default 3000)"
+    )
     run.add_argument("--watch", action="store_true", help="reload content when files under the content dir change")
     _content_option(run)
 

@@ -40,15 +40,15 @@ class _State:
 
     @classmethod
     def build(cls, content: Content) -> _State:
-        corpus = [text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))]
+        corpus = [
+            text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))
+        ]
         analyzer = Analyzer(content.synonyms, corpus)
         return cls(
             content=content,
             topics={t.id: t for t in content.topics},
             refs=tuple(TopicRef(t.id, t.title, t.command or t.id) for t in content.topics),
-            sources={
-                s.id: SourceRef(s.id, s.title, s.publisher, s.year, s.url) for s in content.sources.values()
-            },
+            sources={s.id: SourceRef(s.id, s.title, s.publisher, s.year, s.url) for s in content.sources.values()},
             resolver=TopicResolver(content.topics),
             index=SearchIndex(content.topics, analyzer),
             red_flags=RedFlagDetector(content.safety.red_flags, analyzer.vocabulary),

@@ -118,7 +118,9 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None) -> C
         for index, source in enumerate(sources_file.sources):
             if source.id in sources:
                 line = sources_doc.line_of(("sources", index, "id"))
-                errors.append(ContentError(sources_doc.path, line, f"sources[{index}].id", f"duplicate source id {source.id!r}"))
+                errors.append(
+                    ContentError(sources_doc.path, line, f"sources[{index}].id", f"duplicate source id {source.id!r}")
+                )
             sources[source.id] = source
 
     safety_doc = _load_file(root / "safety.yaml", errors)
@@ -150,7 +152,14 @@ def _load_topics(root: Path, errors: list[ContentError]) -> tuple[list[TopicMode
         if topic is None or doc is None:
             continue
         if topic.id != path.stem:
-            errors.append(ContentError(path, doc.line_of(("id",)), "id", f"id {topic.id!r} must match the file name {path.stem!r}"))
+            errors.append(
+                ContentError(
+                    path,
+                    doc.line_of(("id",)),
+                    "id",
+                    f"id {topic.id!r} must match the file name {path.stem!r}",
+                )
+            )
         if topic.id in docs:
             errors.append(ContentError(path, doc.line_of(("id",)), "id", f"duplicate topic id {topic.id!r}"))
         docs[topic.id] = doc
@@ -181,7 +190,12 @@ def _check_topics(
             if key in seen_here or owner != topic.id:
                 where = "this topic" if owner == topic.id else f"topic {owner!r}"
                 errors.append(
-                    ContentError(path, doc.line_of(("aliases", index)), f"aliases[{index}]", f"duplicate alias {alias!r} (also in {where})")
+                    ContentError(
+                        path,
+                        doc.line_of(("aliases", index)),
+                        f"aliases[{index}]",
+                        f"duplicate alias {alias!r} (also in {where})",
+                    )
                 )
             seen_here.add(key)
         for index, rel in enumerate(topic.related):
@@ -213,7 +227,11 @@ def _check_topics(
         if today - topic.reviewed > STALE_AFTER:
             warnings.append(
                 ContentError(
-                    path, doc.line_of(("reviewed",)), "reviewed", f"last reviewed {topic.reviewed.isoformat()}, over 12 months ago", "warning"
+                    path,
+                    doc.line_of(("reviewed",)),
+                    "reviewed",
+                    f"last reviewed {topic.reviewed.isoformat()}, over 12 months ago",
+                    "warning",
                 )
             )
         elif topic.reviewed > today:
@@ -229,7 +247,9 @@ def _check_safety(safety: SafetyFile, doc: LocatedYaml, errors: list[ContentErro
             for c_index, concept in enumerate(group):
                 if concept not in concepts:
                     loc = ("red_flags", "rules", index, "all", g_index, c_index)
-                    errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"unknown concept {concept!r}"))
+                    errors.append(
+                        ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"unknown concept {concept!r}")
+                    )
     for key in ("asking_about", "happening_now"):
         for index, pattern in enumerate(getattr(safety.red_flags, key)):
             try:
@@ -257,6 +277,8 @@ def _ordered(root: Path, topics: list[TopicModel], errors: list[ContentError]) -
     by_id = {t.id: t for t in topics}
     for i, topic_id in enumerate(order):
         if topic_id not in by_id and doc:
-            errors.append(ContentError(index_path, doc.line_of(("topics", i)), f"topics[{i}]", f"no topic file for {topic_id!r}"))
+            errors.append(
+                ContentError(index_path, doc.line_of(("topics", i)), f"topics[{i}]", f"no topic file for {topic_id!r}")
+            )
     ranked = [by_id[t] for t in order if t in by_id]
     return ranked + sorted((t for t in topics if t.id not in set(order)), key=lambda t: t.id)

@@ -39,14 +39,20 @@ class Thresholds:
 
 
 class SearchIndex:
-    def __init__(self, topics: tuple[TopicModel, ...], analyzer: Analyzer, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, topics: tuple[TopicModel, ...], analyzer: Analyzer, thresholds: Thresholds | None = None
+    ) -> None:
         self._analyzer = analyzer
         self._thresholds = thresholds or Thresholds()
         self._topic_ids = [t.id for t in topics]
         doc_topics: list[int] = []
         corpus: list[list[str]] = []
         for index, topic in enumerate(topics):
-            texts = [" ".join([topic.title, *topic.aliases]), *topic.examples, *(s.text for s in topic.snippets)]
+            texts = [
+                " ".join([topic.title, *topic.aliases]),
+                *topic.examples,
+                *(s.text for s in topic.snippets),
+            ]
             for text in texts:
                 corpus.append(analyzer.analyze(text, query=False).terms or ["~empty"])
                 doc_topics.append(index)

@@ -64,7 +64,7 @@ def load_located(path: Path) -> LocatedYaml:
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=_TextLoader)
-        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_TextLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -29,7 +29,9 @@ def test_real_content_is_valid(library) -> None:
 
 
 @pytest.mark.parametrize(("name", "line", "field", "message"), CASES)
-def test_broken_topic_names_file_line_and_field(content_copy: Path, name: str, line: int, field: str, message: str) -> None:
+def test_broken_topic_names_file_line_and_field(
+    content_copy: Path, name: str, line: int, field: str, message: str
+) -> None:
     shutil.copy(BROKEN / f"{name}.yaml", content_copy / "topics")
     with pytest.raises(ContentInvalid) as caught:
         load_content(content_copy)

@@ -14,7 +14,10 @@ EMERGENCIES = {
     "infected_back": ["the spot where they did the patch is red and hot and oozing pus"],
     "fever_with_back_pain": ["running a high temperature and severe back pain since the patch"],
     "seizure": ["my wife just had a seizure, she had an epidural on monday"],
-    "weakness_or_numbness": ["my left leg is weak and numb since this morning", "one side of my face is drooping"],
+    "weakness_or_numbness": [
+        "my left leg is weak and numb since this morning",
+        "one side of my face is drooping",
+    ],
     "confusion": ["she seems confused and doesnt know where she is"],
     "vision_loss": ["i suddenly cant see properly out of my right eye", "seeing double since last night"],
     "headache_not_positional": ["my headache doesnt get better lying down anymore"],

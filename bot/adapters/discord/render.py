@@ -95,8 +95,8 @@ def neutralise(text: str, limit: int = QUESTION_SHOWN_MAX) -> str:
     """Make user text safe to show as plain text: one line, no control/format chars, bounded length.
 
     Removes bidi overrides and zero-width characters (category C*), collapses
-    whitespace, and truncates.  Use only where Discord renders plain text (embed
-    author, field names are not such places); see `escape_user_markdown` otherwise.
+    whitespace, and truncates.  Only for surfaces Discord renders as plain text
+    (the embed author line); markdown surfaces would need escaping as well.
     """
     kept = []
     for char in unicodedata.normalize("NFKC", text):
@@ -113,13 +113,6 @@ def neutralise(text: str, limit: int = QUESTION_SHOWN_MAX) -> str:
 def _defuse_mentions(text: str) -> str:
     # Invisible in plain text, and stops any surface from reading "@everyone" or "<@id>" as a mention.
     return text.replace("@", "@\u200b")
-
-
-def escape_user_markdown(text: str, limit: int = QUESTION_SHOWN_MAX) -> str:
-    """User text for a markdown surface: neutralised, markdown escaped, mentions and links defused."""
-    plain = neutralise(text, limit)
-    escaped = escape_markdown(plain, as_needed=False)
-    return _defuse_mentions(escaped.replace("<", "\\<").replace("://", ":\u200b//"))
 
 
 def _md_text(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -25,19 +26,15 @@ def _setup_history() -> None:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY_FILE)
-    except (FileNotFoundError, OSError):
-        pass
     readline.set_history_length(1000)
     atexit.register(lambda: _save_history(readline))
 
 
 def _save_history(readline: object) -> None:
-    try:
+    with contextlib.suppress(OSError):
         readline.write_history_file(HISTORY_FILE)  # type: ignore[attr-defined]
-    except OSError:
-        pass
 
 
 class Shell:
@@ -74,7 +71,12 @@ class Shell:
         return render_answer(self.library.answer(text, self.audience), self.style)
 
 
-def run_shell(library: Library, audience: Audience = "patient", stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+def run_shell(
+    library: Library,
+    audience: Audience = "patient",
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()

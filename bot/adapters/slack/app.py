@@ -24,6 +24,16 @@ DEFAULT_PORT = 3000
 APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt_app", AsyncApp)
 
 
+class _DropTokenSkippedWarning(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it always does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG_FILTER = _DropTokenSkippedWarning()
+
+
 def create_app(*, settings: SlackSettings | None = None, library: Library | None = None) -> AsyncApp:
     """The Bolt app with every bloodpatch-bot listener registered.
 
@@ -41,6 +51,7 @@ def create_app(*, settings: SlackSettings | None = None, library: Library | None
         from bot.core import load_library
 
         library = load_library()
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_BOLT_LOG_FILTER)  # idempotent
     app = AsyncApp(
         name="bloodpatch-bot",
         client=build_web_client(settings.bot_token, settings.base_url),

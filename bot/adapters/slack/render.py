@@ -297,7 +297,7 @@ def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]
         )
     if answer.topics:
         body.append(_section("*Topics I can answer:*\n" + _topic_list(answer.topics)))
-    body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask <question>`."))
+    body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask &lt;question&gt;`."))
     return _fit(head, body, [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
 
 
@@ -324,8 +324,8 @@ def _fallback(answer: Answer) -> str:
 def to_help(topics: Sequence[TopicRef], disclaimer: str, *, audience: Audience = "patient") -> SlackMessage:
     """Usage plus every topic, with a button per topic."""
     usage = (
-        "`/bloodpatch <topic>`  a topic by name, e.g. `/bloodpatch recovery`\n"
-        "`/bloodpatch ask <question>`  a question in your own words\n"
+        "`/bloodpatch &lt;topic&gt;`  a topic by name, e.g. `/bloodpatch recovery`\n"
+        "`/bloodpatch ask &lt;question&gt;`  a question in your own words\n"
         "`/bloodpatch sources`  where the answers come from\n"
         "Add `--clinician` for clinician detail, e.g. `/bloodpatch --clinician risks`.\n"
         "You can also mention me in a channel or send me a direct message."
