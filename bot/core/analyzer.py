@@ -43,6 +43,7 @@ class Analyzer:
     def __init__(self, synonyms: SynonymsFile, corpus_texts: Iterable[str]) -> None:
         self._stopwords = frozenset(w for s in synonyms.stopwords for w in words(s))
         self._groups = {name: _phrase_set(terms) for name, terms in synonyms.groups.items()}
+        self._hint_groups = frozenset(synonyms.hint_groups)
         self._markers = {
             "subject": _phrase_set(synonyms.subject),
             "context": _phrase_set(synonyms.context),
@@ -98,6 +99,8 @@ class Analyzer:
                     continue
                 matched = [name for name, phrases in self._groups.items() if gram in phrases]
                 if matched:
+                    if self._hint_groups.intersection(matched):
+                        markers.add("hint")
                     concepts.extend(CONCEPT_PREFIX + name for name in matched)
                     taken[start : start + size] = [True] * size
         return concepts, markers

@@ -88,4 +88,5 @@ class SynonymsFile(_Strict):
     subject: list[NonEmpty] = Field(default_factory=list)
     context: list[NonEmpty] = Field(default_factory=list)
     hints: list[NonEmpty] = Field(default_factory=list)
+    hint_groups: list[NonEmpty] = Field(default_factory=list)
     stopwords: list[NonEmpty] = Field(default_factory=list)

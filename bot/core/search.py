@@ -1,9 +1,10 @@
 """Rank topics for a free-text question with BM25 (bm25s) over analysed text.
 
 Each topic contributes several small documents (its title and aliases, each example
-question, each snippet), and a topic scores as its best document plus a share of its
-second best: a question that reads like one of the examples wins, while snippets
-still catch the words only clinicians use. Low confidence means out of scope.
+question, each snippet), and a topic scores as the sum of its three best documents:
+a topic that several of its examples and snippets agree on beats one lucky match,
+while snippets still catch the words only clinicians use. Low confidence means out
+of scope.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from bot.core.analyzer import Analysis, Analyzer
 from bot.core.models import TopicModel
 
-SECOND_DOC_WEIGHT = 0.35
+TOP_DOCS_PER_TOPIC = 3
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class SearchIndex:
         doc_scores = self._retriever.get_scores(terms)
         for index in range(len(self._topic_ids)):
             mine = np.sort(doc_scores[self._doc_topics == index])[::-1]
-            scores[index] = mine[0] + (SECOND_DOC_WEIGHT * mine[1] if len(mine) > 1 else 0.0)
+            scores[index] = mine[:TOP_DOCS_PER_TOPIC].sum()
         return scores
 
     def search(self, text: str) -> SearchResult:
