@@ -111,7 +111,8 @@ def main() -> None:
     for name, rate, p50, p99 in rows:
         print(f"{name:46} {rate:11.0f} {p50:8.3f} {p99:8.3f}")
     print(
-        f"ratio topic p99 ours/baseline: {rows[0][3] / rows[1][3]:.1f}x; search p99 ours/baseline: {rows[2][3] / rows[3][3]:.1f}x"
+        f"ratio topic p99 ours/baseline: {rows[0][3] / rows[1][3]:.1f}x; "
+        f"search p99 ours/baseline: {rows[2][3] / rows[3][3]:.1f}x"
     )
 
     ours = evaluate(questions, lambda q: (library.answer(q).kind, library.answer(q).topic))
@@ -129,7 +130,8 @@ def main() -> None:
         ours_cold = cold_start([script, "ask", "--json", "does it hurt?"])
         python_cold = cold_start([sys.executable, "-c", "pass"])
         print(
-            f"cold start `bloodpatch-bot ask`: {ours_cold * 1000:.0f} ms (bare python start: {python_cold * 1000:.0f} ms)"
+            f"cold start `bloodpatch-bot ask`: {ours_cold * 1000:.0f} ms "
+            f"(bare python start: {python_cold * 1000:.0f} ms)"
         )
 
 

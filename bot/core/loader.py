@@ -129,6 +129,15 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None) -> C
         _check_safety(safety, safety_doc, errors)
     synonyms_doc = _load_file(root / "synonyms.yaml", errors)
     synonyms = _validate(SynonymsFile, synonyms_doc, errors) if synonyms_doc else None
+    if synonyms and synonyms_doc:
+        for index, group in enumerate(synonyms.hint_groups):
+            if group not in synonyms.groups:
+                loc = ("hint_groups", index)
+                errors.append(
+                    ContentError(
+                        synonyms_doc.path, synonyms_doc.line_of(loc), _field_name(loc), f"unknown group {group!r}"
+                    )
+                )
 
     topics, topic_docs = _load_topics(root, errors)
     _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)

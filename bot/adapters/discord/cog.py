@@ -8,6 +8,7 @@ client is built, so a topic added to `content/` needs no code change here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -113,8 +114,10 @@ class BloodpatchGroup(app_commands.Group):
         super().__init__(
             name=GROUP_NAME,
             description=GROUP_DESCRIPTION,
-            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
-            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            # Servers and DMs with the bot.  Installing to a user account (usable in any DM) would
+            # also need "User Install" enabled in the developer portal, so it is not requested.
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
         )
         self.cog = cog
         self.topic_commands: dict[str, str] = {}  # subcommand name -> topic id
@@ -174,8 +177,10 @@ class BloodpatchGroup(app_commands.Group):
     @app_commands.describe(public=PUBLIC_HELP)
     async def sources(self, interaction: discord.Interaction, public: bool = False) -> None:
         lib = self.cog.library
-        rendered = render.render_sources(lib.sources, lib.disclaimer)
-        await interaction.response.send_message(**render.send_kwargs(rendered, ephemeral=not public))
+        first, *rest = render.render_sources(lib.sources, lib.disclaimer)
+        await interaction.response.send_message(**render.send_kwargs(first, ephemeral=not public))
+        for page in rest:
+            await interaction.followup.send(**render.send_kwargs(page, ephemeral=not public))
 
     @app_commands.command(name="help", description="How to use /bloodpatch, and the list of topics")
     @app_commands.describe(public=PUBLIC_HELP)
@@ -278,8 +283,15 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         public_view = views.build_view(answer, ephemeral=False)
         if public_view is not None:
             kwargs["view"] = public_view
+        try:
+            await interaction.followup.send(**kwargs)
+        except _NETWORK_ERRORS:
+            # Nothing was posted, so give the button back before reporting the failure.
+            self._shared.pop(message.id, None)
+            with contextlib.suppress(*_NETWORK_ERRORS):
+                await interaction.edit_original_response(view=views.build_view(answer, ephemeral=True))
+            raise
         log.info("shared topic=%s guild=%s user=%s", topic, interaction.guild_id, interaction.user.id)
-        await interaction.followup.send(**kwargs)
 
     async def on_topic_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
         await self._guarded(interaction, self._topic_button, topic, audience)
@@ -326,7 +338,9 @@ async def _notice(interaction: discord.Interaction, text: str) -> None:
 
 def _where(interaction: discord.Interaction) -> str:
     command = interaction.command.qualified_name if interaction.command else None
-    custom_id = (interaction.data or {}).get("custom_id") if interaction.type is discord.InteractionType.component else None
+    custom_id = (
+        (interaction.data or {}).get("custom_id") if interaction.type is discord.InteractionType.component else None
+    )
     return f"command={command!r} component={custom_id!r} guild={interaction.guild_id} user={interaction.user.id}"
 
 

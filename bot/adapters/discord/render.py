@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,9 +178,7 @@ def _pack_lines(name: str, lines: Sequence[str], more_name: str | None = None) -
     if current:
         fields.append(("", "\n".join(current)))
     later = more_name or f"{name} (continued)"
-    return [
-        (truncate(name if i == 0 else later, FIELD_NAME_MAX), value) for i, (_, value) in enumerate(fields)
-    ]
+    return [(truncate(name if i == 0 else later, FIELD_NAME_MAX), value) for i, (_, value) in enumerate(fields)]
 
 
 def _footer(answer: Answer) -> str:
@@ -363,25 +361,43 @@ def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> 
     return Rendered(content=content, embeds=embeds)
 
 
-def _list_blocks(intro: str, lines: Iterable[str]) -> list[_Block]:
-    # One block per line keeps a long list splittable between embeds.
-    return [_Block(intro + "\n")] + [_Block(line) for line in lines]
+def _paginate(lines: Sequence[str], room: int) -> list[str]:
+    """Join lines into pages of at most `room` units, never splitting a line (long lines are cut)."""
+    pages: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, room)
+        if current and dlen(current) + 1 + dlen(line) > room:
+            pages.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        pages.append(current)
+    return pages
 
 
-def render_sources(sources: Sequence[SourceRef], disclaimer: str) -> Rendered:
-    """All sources the bot cites, numbered and linked."""
-    lines = [_source_line(n, s) for n, s in enumerate(sources, 1)]
-    intro = "Every answer cites these sources. Numbers here are for this list only."
-    embeds = _assemble(
-        colour=INFO_COLOUR,
-        title="Sources",
-        author=None,
-        blocks=_list_blocks(intro, lines),
-        fields=(),
-        footer=disclaimer,
-        sep="\n",
-    )
-    return Rendered(content=None, embeds=embeds)
+def render_sources(sources: Sequence[SourceRef], disclaimer: str, *, max_pages: int = 5) -> list[Rendered]:
+    """Every source the bot cites, numbered and linked, as one or more messages.
+
+    A long list does not fit one message (6000 characters), so it is paged: the
+    caller sends the first page as the response and the rest as follow-ups.
+    """
+    footer = truncate(disclaimer, FOOTER_MAX)
+    title_room = 32  # "Sources (10/10)"
+    room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - dlen(footer) - title_room)
+    lines = [_source_line(n, s) for n, s in enumerate(sources, 1)] or ["No sources are loaded."]
+    pages = _paginate(lines, room)
+    if len(pages) > max_pages:
+        dropped = sum(page.count("\n") + 1 for page in pages[max_pages - 1 :])
+        pages = [*pages[: max_pages - 1], truncate(f"…and {dropped} more sources in the content files.", room)]
+    rendered = []
+    for number, page in enumerate(pages, 1):
+        embed = discord.Embed(colour=INFO_COLOUR, description=page)
+        embed.title = "Sources" if len(pages) == 1 else f"Sources ({number}/{len(pages)})"
+        if footer:
+            embed.set_footer(text=footer)
+        rendered.append(Rendered(content=None, embeds=[embed]))
+    return rendered
 
 
 def render_help(topics: Sequence[TopicRef], disclaimer: str, *, exposed: Collection[str] | None = None) -> Rendered:

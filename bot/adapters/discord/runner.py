@@ -14,6 +14,8 @@ from pathlib import Path
 
 import aiohttp
 import discord
+from discord import app_commands
+from discord.ext import commands
 
 from bot.adapters.discord.client import BloodpatchBot, create_client
 from bot.adapters.discord.settings import TOKEN_HELP, DiscordSettings, SettingsError
@@ -56,9 +58,7 @@ def _prepare(content_dir: Path | None) -> tuple[BloodpatchBot, str] | int:
 
 def invite_url(application_id: int) -> str:
     """The URL that adds the bot to a server with both scopes and no extra permissions."""
-    return discord.utils.oauth_url(
-        application_id, permissions=discord.Permissions.none(), scopes=INVITE_SCOPES
-    )
+    return discord.utils.oauth_url(application_id, permissions=discord.Permissions.none(), scopes=INVITE_SCOPES)
 
 
 def _ensure_logging() -> None:
@@ -94,13 +94,15 @@ def run_discord(content_dir: Path | None = None) -> int:
     return EXIT_OK
 
 
-async def sync_tree(client: discord.Client, guild_id: int | None = None, *, clear: bool = False) -> list:
+async def sync_tree(
+    client: commands.Bot, guild_id: int | None = None, *, clear: bool = False
+) -> list[app_commands.AppCommand]:
     """Upload the command tree: to one guild (instant; global commands copied there) or globally.
 
     With `clear=True` and a guild, removes the guild copies instead (use after
     testing in a guild, before relying on the global commands).
     """
-    tree = client.tree  # type: ignore[attr-defined]
+    tree = client.tree
     if guild_id is None:
         return await tree.sync()
     guild = discord.Object(id=guild_id)
@@ -113,7 +115,7 @@ async def sync_tree(client: discord.Client, guild_id: int | None = None, *, clea
 
 async def _login_and_sync(
     client: BloodpatchBot, token: str, guild_id: int | None, clear: bool
-) -> tuple[list, int | None]:
+) -> tuple[list[app_commands.AppCommand], int | None]:
     async with client:
         await client.login(token)
         synced = await sync_tree(client, guild_id, clear=clear)

@@ -186,9 +186,7 @@ def _message_buttons(message: discord.Message | None) -> Iterator[discord.Button
 
 def was_shared(message: discord.Message | None) -> bool:
     """True when the message's share button is already disabled (it was shared once)."""
-    return any(
-        b.disabled and (b.custom_id or "").startswith("bloodpatch:share:") for b in _message_buttons(message)
-    )
+    return any(b.disabled and (b.custom_id or "").startswith("bloodpatch:share:") for b in _message_buttons(message))
 
 
 def is_ephemeral(message: discord.Message | None) -> bool:

@@ -50,7 +50,7 @@ def parse_text(text: str) -> Request:
     if not kept:
         return Request(Intent.HELP, audience=audience)
     head, rest = kept[0].casefold(), " ".join(kept[1:])
-    if len(kept) == 1 and head in {"help", "?", "topics", "list"}:
+    if len(kept) == 1 and head in {"help", "?", "topics", "list", "ask", "topic"}:
         return Request(Intent.HELP, audience=audience)
     if len(kept) == 1 and head in {"sources", "references"}:
         return Request(Intent.SOURCES, audience=audience)

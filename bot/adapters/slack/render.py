@@ -35,12 +35,14 @@ MAX_ACTIONS_ELEMENTS = 25
 MAX_FALLBACK_TEXT = 3000
 
 # -- action ids (namespaced, stable: they are parsed back by the listeners) ---
-ACTION_PREFIX = "bloodpatch:"
 ACTION_SHARE = "bloodpatch:share"
 ACTION_AUDIENCE = "bloodpatch:audience"
 ACTION_TOPIC_PREFIX = "bloodpatch:topic:"
 
+MAX_LINK_URL = 1000
+MAX_LINK_LABEL = 300
 MAX_RELATED_BUTTONS = 3
+MAX_HELP_BUTTONS = MAX_ACTIONS_ELEMENTS
 MAX_SUGGESTION_BUTTONS = 5
 MAX_QUESTION_SHOWN = 300
 
@@ -130,13 +132,28 @@ def plain(text: str, limit: int) -> str:
 def _link(url: str, label: str) -> str:
     """`<url|label>` with both parts safe inside the angle brackets."""
     safe_url = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-    safe_label = escape(label).replace("|", "¦")
-    if len(safe_url) > 1000:  # a broken link is better than a rejected message
+    safe_label = clip(escape(label).replace("|", "¦"), MAX_LINK_LABEL)
+    if len(safe_url) > MAX_LINK_URL:  # no link is better than a rejected message
         return safe_label
     return f"<{safe_url}|{safe_label}>"
 
 
 # -- block builders ---------------------------------------------------------------
+
+
+def _join_lines(lines: Sequence[str], limit: int) -> str:
+    """Whole lines joined while they fit in `limit`, then "…and N more" (a line is never cut)."""
+    kept: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        # Room to say what was left out, unless this is the last line.
+        reserve = 0 if n == len(lines) - 1 else len(f"\n…and {len(lines)} more")
+        if size + len(line) + reserve > limit:
+            kept.append(f"…and {len(lines) - n} more")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return clip("\n".join(kept), limit)
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -151,7 +168,7 @@ def _context(parts: Iterable[str]) -> dict[str, Any]:
     texts = [p for p in parts if p]
     if len(texts) > MAX_CONTEXT_ELEMENTS:
         head = texts[: MAX_CONTEXT_ELEMENTS - 1]
-        tail = "\n".join(texts[MAX_CONTEXT_ELEMENTS - 1 :])
+        tail = _join_lines(texts[MAX_CONTEXT_ELEMENTS - 1 :], MAX_CONTEXT_TEXT)
         texts = [*head, tail]
     return {
         "type": "context",
@@ -226,8 +243,9 @@ def _disclaimer(answer: Answer) -> dict[str, Any]:
     return _context(parts)
 
 
-def _topic_list(topics: Sequence[TopicRef]) -> str:
-    return "\n".join(f"`{escape(t.command)}` {escape(t.title)}" for t in topics)
+def _topic_list(topics: Sequence[TopicRef], heading: str) -> str:
+    lines = [f"`{escape(t.command)}` {escape(t.title)}" for t in topics]
+    return _join_lines([heading, *lines], MAX_SECTION_TEXT)
 
 
 # -- renderers ----------------------------------------------------------------------
@@ -292,11 +310,9 @@ def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]
         body.append(_section(mrkdwn(answer.message)))
     if answer.suggestions:
         body.append(_section("*Did you mean:*"))
-        body.extend(
-            _actions([_topic_button(t, answer.audience) for t in answer.suggestions[:MAX_SUGGESTION_BUTTONS]])
-        )
+        body.extend(_actions([_topic_button(t, answer.audience) for t in answer.suggestions[:MAX_SUGGESTION_BUTTONS]]))
     if answer.topics:
-        body.append(_section("*Topics I can answer:*\n" + _topic_list(answer.topics)))
+        body.append(_section(_topic_list(answer.topics, "*Topics I can answer:*")))
     body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask &lt;question&gt;`."))
     return _fit(head, body, [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
 
@@ -331,8 +347,9 @@ def to_help(topics: Sequence[TopicRef], disclaimer: str, *, audience: Audience =
         "You can also mention me in a channel or send me a direct message."
     )
     head = [_header("Blood patch help"), _section(usage)]
-    body = [_section("*Topics:*\n" + _topic_list(topics))] if topics else []
-    tail = [*_actions([_topic_button(t, audience) for t in topics]), _context([mrkdwn(disclaimer)])]
+    body = [_section(_topic_list(topics, "*Topics:*"))] if topics else []
+    buttons = [_topic_button(t, audience) for t in topics[:MAX_HELP_BUTTONS]]
+    tail = [*_actions(buttons), _context([mrkdwn(disclaimer)])]
     blocks = _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
     text = "Blood patch help. Topics: " + ", ".join(t.command for t in topics)
     return SlackMessage(text=clip(escape(text), MAX_FALLBACK_TEXT), blocks=blocks)

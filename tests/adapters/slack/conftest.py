@@ -319,6 +319,9 @@ def check_mrkdwn(text: str, where: str = "text") -> None:
         if ch == "<":
             snippet = text[i : i + 20]
             assert text.startswith(("<http://", "<https://"), i), f"{where}: unescaped '<' at {snippet!r}"
+            end = text.find(">", i)
+            assert end != -1 and "<" not in text[i + 1 : end], f"{where}: link not closed at {snippet!r}"
+            assert "|" in text[i:end], f"{where}: link without a label at {snippet!r}"
 
 
 def _check_button(el: dict[str, Any], where: str, action_ids: set[str]) -> None:
@@ -417,6 +420,10 @@ class Kit:
     all_text = staticmethod(all_text)
     load_fixture = staticmethod(load_fixture)
     sign = staticmethod(sign)
+    SlackClient = SlackClient
+    BOT_TOKEN = BOT_TOKEN
+    APP_TOKEN = APP_TOKEN
+    SIGNING_SECRET = SIGNING_SECRET
 
 
 @pytest.fixture

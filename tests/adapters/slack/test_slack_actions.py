@@ -93,9 +93,7 @@ async def test_click_on_a_public_thread_answer_replies_privately_in_that_thread(
     assert snippet_texts(body) == [mrkdwn(s.text) for s in library.topic("recovery", audience="clinician").snippets]
 
 
-async def test_home_tab_topic_button_sends_the_topic_to_the_messages_tab(
-    bolt: Any, kit: Any, library: Library
-) -> None:
+async def test_home_tab_topic_button_sends_the_topic_to_the_messages_tab(bolt: Any, kit: Any, library: Library) -> None:
     fixture = kit.load_fixture("block_actions_home.json")
     payload = click(fixture, fixture["actions"][0], None)
     assert (await bolt.slack.action(payload)).status == 200

@@ -70,9 +70,7 @@ async def test_topic_answer_is_ephemeral_block_kit_with_sources_disclaimer_and_b
         ("topic sde effects", "risks"),  # explicit `topic` with a typo
     ],
 )
-async def test_topic_by_id_alias_typo_or_command(
-    bolt: Any, kit: Any, library: Library, text: str, topic: str
-) -> None:
+async def test_topic_by_id_alias_typo_or_command(bolt: Any, kit: Any, library: Library, text: str, topic: str) -> None:
     body = await run_command(bolt, kit, text)
     assert kit.header(body) == library.topic(topic).title
     share = next(b for b in kit.buttons(body) if b["action_id"] == "bloodpatch:share")

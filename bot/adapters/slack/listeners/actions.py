@@ -31,9 +31,7 @@ def _state(action: dict[str, Any]) -> ButtonState | None:
     return state
 
 
-async def handle_share_action(
-    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, library: Library
-) -> None:
+async def handle_share_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, library: Library) -> None:
     """Re-post the answer publicly (`in_channel`) through the response_url; the private copy stays."""
     await ack()
     state = _state(action)
