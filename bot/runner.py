@@ -263,6 +263,9 @@ class Service:
             await self.stop.wait()
         finally:
             await self.shutdown()
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(NotImplementedError, ValueError):
+                    loop.remove_signal_handler(sig)
             if pid_file is not None:
                 with contextlib.suppress(OSError):
                     pid_file.unlink()

@@ -58,11 +58,14 @@ class Content:
 
 
 def default_content_dir() -> Path:
-    """`$BLOODPATCH_CONTENT`, else the `content/` folder beside the `bot` package."""
+    """`$BLOODPATCH_CONTENT`, else the `content/` folder beside the `bot` package, else `./content`."""
     env = os.environ.get("BLOODPATCH_CONTENT")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "content"
+    beside_package = Path(__file__).resolve().parents[2] / "content"
+    if beside_package.is_dir() or not (Path.cwd() / "content").is_dir():
+        return beside_package
+    return Path.cwd() / "content"
 
 
 def _field_name(loc: Iterable[str | int]) -> str:
