@@ -130,7 +130,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from bot.adapters.discord import sync_commands
 
-    return sync_commands(args.guild, args.content)
+    if args.clear and args.guild is None:
+        print("bloodpatch-bot: --clear needs --guild ID", file=sys.stderr)
+        return ExitStatus.USAGE
+    return sync_commands(args.guild, args.content, clear=args.clear)
 
 
 def cmd_reload(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="register slash commands with a platform: sync discord [--guild ID]")
     sync.add_argument("platform", choices=("discord",))
     sync.add_argument("--guild", type=int, default=None, help="sync to one guild (instant) instead of globally")
+    sync.add_argument("--clear", action="store_true", help="with --guild: remove that guild's copy of the commands")
     _content_option(sync)
 
     reload = sub.add_parser("reload", help="tell a running bot to reload its content (sends SIGHUP)")
