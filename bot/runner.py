@@ -188,6 +188,14 @@ class Service:
         from bot.adapters.slack import create_app, create_web_app
 
         self.slack_app = create_app(settings=self.plan.slack, library=self.library)
+        if self.plan.slack.api_url is None:  # a stand-in API (tests, checks) is not asked at start-up
+            from bot.adapters.slack import SettingsError as SlackSettingsError
+            from bot.adapters.slack.runner import verify_token
+
+            try:
+                await verify_token(self.slack_app)
+            except SlackSettingsError as exc:
+                raise SettingsProblem(str(exc)) from None
         if not self.plan.socket:
             self.health.platforms["slack"] = True  # ready once the HTTP site is listening
             return create_web_app(self.slack_app)
@@ -290,6 +298,9 @@ def run(platform: str, *, content_dir: Path | None, socket: bool, port: int | No
     service = Service(library, plan, port=port)
     try:
         return asyncio.run(service.run(watch=watch, pid_file=default_pid_file()))
+    except SettingsProblem as exc:  # e.g. Slack rejected the token at start-up
+        print(f"bloodpatch-bot: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     except OSError as exc:  # e.g. the port is taken
         print(f"bloodpatch-bot: cannot start: {exc}", file=sys.stderr)
         return EXIT_CONTENT

@@ -10,7 +10,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.adapters.slack import listeners
-from bot.adapters.slack.settings import SlackSettings, load_settings
+from bot.adapters.slack.settings import SettingsError, SlackSettings, load_settings
 from bot.adapters.slack.transport import build_web_client
 
 if TYPE_CHECKING:
@@ -24,14 +24,21 @@ DEFAULT_PORT = 3000
 APP_KEY: web.AppKey[AsyncApp] = web.AppKey("bolt_app", AsyncApp)
 
 
-class _DropTokenSkippedWarning(logging.Filter):
-    """Bolt also reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it always does."""
+class _BoltLogHygiene(logging.Filter):
+    """Keep Bolt's own log lines free of request bodies (they hold user text) and of one false alarm."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        # Bolt also reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it always does.
+        if "`token` will be unused" in message:
+            return False
+        if message.startswith("Invalid request signature detected"):
+            record.msg, record.args = "Invalid request signature detected (request body withheld)", ()
+        return True
 
 
-_BOLT_LOG_FILTER = _DropTokenSkippedWarning()
+_BOLT_LOG_FILTER = _BoltLogHygiene()
+_FILTERED_BOLT_LOGGERS = ("slack_bolt.AsyncApp", "slack_bolt.RequestVerification")
 
 
 def create_app(*, settings: SlackSettings | None = None, library: Library | None = None) -> AsyncApp:
@@ -47,18 +54,20 @@ def create_app(*, settings: SlackSettings | None = None, library: Library | None
     """
     if settings is None:
         settings = load_settings()
+    if not settings.signing_secret and settings.app_token is None:
+        raise SettingsError("SLACK_SIGNING_SECRET", "required in HTTP mode (only Socket Mode works without it)")
     if library is None:
         from bot.core import load_library
 
         library = load_library()
-    logging.getLogger("slack_bolt.AsyncApp").addFilter(_BOLT_LOG_FILTER)  # idempotent
+    for name in _FILTERED_BOLT_LOGGERS:
+        logging.getLogger(name).addFilter(_BOLT_LOG_FILTER)  # idempotent
     app = AsyncApp(
         name="bloodpatch-bot",
         client=build_web_client(settings.bot_token, settings.base_url),
+        # Always verified over HTTP; Bolt skips the check for Socket Mode requests,
+        # which arrive over the authenticated WebSocket and carry no signature.
         signing_secret=settings.signing_secret,
-        # Socket Mode has no signing secret (Slack does not sign socket requests;
-        # Bolt skips verification for them anyway). HTTP mode always verifies.
-        request_verification_enabled=bool(settings.signing_secret),
     )
     listeners.register(app, library)
     return app

@@ -74,6 +74,8 @@ async def serve(
         finally:
             await handler.close_async()
         return
+    if not settings.signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET", "required in HTTP mode (only Socket Mode works without it)")
     runner = web.AppRunner(web_app or create_web_app(app), access_log=None)
     await runner.setup()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -26,11 +27,15 @@ async def assert_never_handled(bolt: Any, *paths: str) -> None:
     assert bolt.standin.calls_to("/api/chat.postMessage") == []
 
 
-async def test_forged_signature(bolt: Any) -> None:
-    body = bolt.slack.command_body("recovery", response="forged")
+async def test_forged_signature(bolt: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="slack_bolt.RequestVerification")  # Bolt copies root's level
+    body = bolt.slack.command_body("my private worry", response="forged")
     reply = await bolt.slack.post(body, FORM, signature="v0=" + "0" * 64)
     assert reply.status == 401
     await assert_never_handled(bolt, "/response/forged")
+    assert "Invalid request signature detected (request body withheld)" in caplog.text
+    assert "private" not in caplog.text  # Bolt would log the whole body
 
 
 async def test_signed_with_another_secret(bolt: Any, kit: Any) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack import SettingsError, create_app, load_settings, run_slack
+from bot.adapters.slack import SettingsError, SlackSettings, create_app, load_settings, run_slack
+from bot.core import Library
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
@@ -30,14 +31,18 @@ def test_create_app_takes_no_arguments_and_never_touches_the_network(slack_env: 
     }
 
 
-def test_api_url_gets_its_trailing_slash(slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_url_gets_its_trailing_slash(
+    slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, library: Library
+) -> None:
     monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
-    assert create_app().client.base_url == "http://127.0.0.1:9/api/"
+    assert create_app(library=library).client.base_url == "http://127.0.0.1:9/api/"
 
 
-def test_default_api_url_is_slacks(slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_api_url_is_slacks(
+    slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, library: Library
+) -> None:
     monkeypatch.delenv("SLACK_API_URL")
-    assert create_app().client.base_url == "https://slack.com/api/"
+    assert create_app(library=library).client.base_url == "https://slack.com/api/"
 
 
 @pytest.mark.parametrize(
@@ -69,6 +74,12 @@ def test_socket_mode_needs_an_app_token_but_no_signing_secret() -> None:
     assert "xoxb" not in repr(settings) and "xapp" not in repr(settings)
 
 
+def test_create_app_refuses_http_settings_without_a_signing_secret(library: Library) -> None:
+    unsigned = SlackSettings(bot_token="xoxb-1", signing_secret="")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+        create_app(settings=unsigned, library=library)
+
+
 def test_dotenv_fills_in_and_the_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_SIGNING_SECRET=from-file\n", encoding="utf-8")
@@ -78,11 +89,11 @@ def test_dotenv_fills_in_and_the_environment_wins(tmp_path: Path) -> None:
 
 
 def test_create_app_reads_dotenv_from_the_working_directory(
-    slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, library: Library
 ) -> None:
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     (tmp_path / ".env").write_text("SLACK_SIGNING_SECRET=from-dotenv\n", encoding="utf-8")
-    assert isinstance(create_app(), AsyncApp)
+    assert isinstance(create_app(library=library), AsyncApp)
 
 
 @pytest.mark.parametrize(
