@@ -30,7 +30,9 @@ def content_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed console script as a user would (falls back to `python -m bot`)."""
     script = shutil.which("bloodpatch-bot", path=str(Path(sys.executable).parent))
     command = [script] if script else [sys.executable, "-m", "bot"]
