@@ -187,3 +187,21 @@ def test_reload_without_a_running_bot(tmp_path: Path) -> None:
     result = run_cli("reload", "--pid-file", str(tmp_path / "none.pid"))
     assert result.returncode == 2
     assert "no running bot" in result.stderr
+
+
+async def test_request_log_has_no_text_or_ids(
+    content_copy: Path, standin: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bloodpatch.requests")
+    service, task = await start_service(content_copy, standin)
+    secret_question = "ask my secret question about recovery after the patch"
+    async with ClientSession() as session:
+        await ask(session, service, standin, secret_question)
+    service.stop.set()
+    await asyncio.wait_for(task, 15)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "bloodpatch.requests"]
+    assert lines, "no request log line"
+    record = lines[-1]
+    assert record["platform"] == "slack" and record["kind"] in {"search", "topic"} and record["topic"] == "recovery"
+    assert record["latency_ms"] >= 0 and record["user"] and record["user"] != "U1"
+    assert "secret" not in caplog.text and '"U1"' not in caplog.text

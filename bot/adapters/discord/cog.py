@@ -24,6 +24,7 @@ from discord.ext import commands
 
 from bot.adapters.discord import render, views
 from bot.core.answer import Answer, Kind, TopicRef
+from bot.core.requestlog import log_request, pseudonym
 
 if TYPE_CHECKING:
     from bot.adapters.discord.settings import DiscordSettings
@@ -235,16 +236,15 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         view = views.build_view(answer, ephemeral=not public)
         if view is not None:
             kwargs["view"] = view
-        log.info(
-            "answer kind=%s topic=%s audience=%s public=%s guild=%s user=%s",
-            answer.kind.value,
-            answer.topic,
-            answer.audience,
-            public,
-            interaction.guild_id,
-            interaction.user.id,
-        )
         await interaction.response.send_message(**kwargs)
+        log_request(
+            "discord",
+            _command_name(interaction),
+            answer,
+            _age_ms(interaction),
+            user=interaction.user.id,
+            outcome="public" if public else "ephemeral",
+        )
 
     # -- buttons -------------------------------------------------------------------
     async def on_audience_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
@@ -291,7 +291,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
             with contextlib.suppress(*_NETWORK_ERRORS):
                 await interaction.edit_original_response(view=views.build_view(answer, ephemeral=True))
             raise
-        log.info("shared topic=%s guild=%s user=%s", topic, interaction.guild_id, interaction.user.id)
+        log_request("discord", "share", answer, _age_ms(interaction), user=interaction.user.id, outcome="shared")
 
     async def on_topic_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
         await self._guarded(interaction, self._topic_button, topic, audience)
@@ -341,7 +341,20 @@ def _where(interaction: discord.Interaction) -> str:
     custom_id = (
         (interaction.data or {}).get("custom_id") if interaction.type is discord.InteractionType.component else None
     )
-    return f"command={command!r} component={custom_id!r} guild={interaction.guild_id} user={interaction.user.id}"
+    guild, user = pseudonym(interaction.guild_id), pseudonym(interaction.user.id)
+    return f"command={command!r} component={custom_id!r} guild={guild} user={user}"
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    if interaction.command is not None:
+        return interaction.command.qualified_name
+    custom_id = (interaction.data or {}).get("custom_id", "") if interaction.data else ""
+    return str(custom_id).rsplit(":", 2)[0] or "component"
+
+
+def _age_ms(interaction: discord.Interaction) -> float:
+    """Time since Discord created the interaction: what counts against its 3-second deadline."""
+    return max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000)
 
 
 async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:

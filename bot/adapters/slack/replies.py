@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.adapters.slack.parse import Intent, Request, parse_text
 from bot.adapters.slack.render import SlackMessage, to_help, to_message, to_sources
 from bot.core.answer import Answer, Audience, Kind
+from bot.core.requestlog import log_request
 
 if TYPE_CHECKING:
     from bot.core import Library
@@ -36,7 +37,7 @@ def answer_for(library: Library, request: Request) -> Answer:
     return answer
 
 
-def reply_for(library: Library, text: str, *, surface: str, ephemeral: bool) -> SlackMessage:
+def reply_for(library: Library, text: str, *, surface: str, ephemeral: bool, user: str | None = None) -> SlackMessage:
     """The whole reply to `text` typed on `surface` (for logs: "command", "mention", "dm").
 
     `ephemeral` replies (slash commands) get a "Share in channel" button and echo the
@@ -44,30 +45,21 @@ def reply_for(library: Library, text: str, *, surface: str, ephemeral: bool) -> 
     """
     started = time.perf_counter()
     request = parse_text(text)
+    answer: Answer | None = None
     if request.intent is Intent.HELP:
         message = to_help(library.topics, library.disclaimer, audience=request.audience)
-        kind, topic = "help", None
     elif request.intent is Intent.SOURCES:
         message = to_sources(library.sources, library.disclaimer)
-        kind, topic = "sources", None
     else:
         answer = answer_for(library, request)
         message = to_message(answer, shareable=ephemeral, show_question=ephemeral)
-        kind, topic = answer.kind.value, answer.topic
-    log.info(
-        "slack %s intent=%s kind=%s topic=%s audience=%s ms=%.1f",
-        surface,
-        request.intent.value,
-        kind,
-        topic,
-        request.audience,
-        (time.perf_counter() - started) * 1000,
-    )
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    log_request("slack", f"{surface}:{request.intent.value}", answer, elapsed_ms, user=user)
     return message
 
 
 def topic_reply(library: Library, topic: str, audience: Audience, *, shareable: bool) -> SlackMessage:
     """A topic by id (from a button), rendered without the question."""
     answer = library.topic(topic, audience=audience)
-    log.info("slack button kind=%s topic=%s audience=%s", answer.kind.value, answer.topic, audience)
+    log_request("slack", "button", answer, 0.0)
     return to_message(answer, shareable=shareable, show_question=False)

@@ -13,6 +13,7 @@ import pytest
 from bot.adapters.discord import DiscordSettings, create_client, render
 from bot.adapters.discord.cog import COOLDOWN_TEXT, ERROR_TEXT, STALE_TEXT
 from bot.core import Kind, load_library
+from bot.core.requestlog import pseudonym
 
 pytestmark = pytest.mark.loopback
 
@@ -307,7 +308,9 @@ async def test_persistent_500_is_logged_and_the_bot_keeps_working(loopback, disc
     failed = next(r for r in caplog.records if "interaction failed" in r.getMessage())
     assert failed.levelname == "ERROR"
     assert failed.exc_info is not None
-    assert "risks" in failed.getMessage() and str(payload["member"]["user"]["id"]) in failed.getMessage()
+    user_id = payload["member"]["user"]["id"]
+    assert "risks" in failed.getMessage() and f"user={pseudonym(user_id)}" in failed.getMessage()
+    assert str(user_id) not in failed.getMessage()  # ids are hashed in logs, never in clear
 
     after = await loopback.command("pain")
     assert after.data["embeds"][0]["title"] == loopback.library.topic("faq_pain").title

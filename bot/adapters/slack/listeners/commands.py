@@ -22,7 +22,9 @@ COMMAND = "/bloodpatch"
 async def handle_bloodpatch_command(ack: AsyncAck, command: dict[str, Any], *, library: Library) -> None:
     """Answer `/bloodpatch` ephemerally; the reply has a "Share in channel" button."""
     await ack()  # within Slack's 3 seconds, before any work
-    message = reply_for(library, command.get("text") or "", surface="command", ephemeral=True)
+    message = reply_for(
+        library, command.get("text") or "", surface="command", ephemeral=True, user=command.get("user_id")
+    )
     response_url = command.get("response_url")
     if not response_url:
         log.warning("slash command without response_url; nothing to answer to")

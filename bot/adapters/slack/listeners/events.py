@@ -26,7 +26,7 @@ async def handle_app_mention(
 ) -> None:
     """Answer a mention in a thread: the mention's own thread, or a new one under it."""
     text = strip_mention(event.get("text") or "", context.bot_user_id)
-    message = reply_for(library, text, surface="mention", ephemeral=False)
+    message = reply_for(library, text, surface="mention", ephemeral=False, user=event.get("user"))
     await client.chat_postMessage(
         channel=event["channel"],
         thread_ts=event.get("thread_ts") or event["ts"],
@@ -41,7 +41,7 @@ async def handle_direct_message(
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return
     text = strip_mention(event.get("text") or "", context.bot_user_id)
-    message = reply_for(library, text, surface="dm", ephemeral=False)
+    message = reply_for(library, text, surface="dm", ephemeral=False, user=event.get("user"))
     kwargs = message_kwargs(message)
     if event.get("thread_ts"):
         kwargs["thread_ts"] = event["thread_ts"]
