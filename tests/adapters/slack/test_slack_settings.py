@@ -127,3 +127,14 @@ def test_run_slack_exits_2_with_one_clear_line(
 def test_run_slack_rejects_a_bad_port(slack_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert run_slack(None, socket=False, port=70000) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_any_token_is_accepted_against_a_stand_in_api() -> None:
+    """Checks and tests point SLACK_API_URL at a local stand-in and may use simple fake tokens."""
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "test-token", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api"},
+        dotenv=Path("/nonexistent/.env"),
+    )
+    assert settings.bot_token == "test-token" and settings.api_url == "http://127.0.0.1:1/api/"
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        load_settings({"SLACK_BOT_TOKEN": "test-token", "SLACK_SIGNING_SECRET": "s"}, dotenv=Path("/nonexistent/.env"))
