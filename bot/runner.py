@@ -248,6 +248,10 @@ class Service:
         if self._socket_handler is not None:
             with contextlib.suppress(Exception):
                 await self._socket_handler.close_async()
+        if self.slack_app is not None:
+            from bot.adapters.slack.transport import close_sessions
+
+            await close_sessions()
         if self.discord_client is not None and not self.discord_client.is_closed():
             await self.discord_client.close()
         for task in self._tasks:

@@ -237,6 +237,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         if view is not None:
             kwargs["view"] = view
         await interaction.response.send_message(**kwargs)
+        _release(view)
         log_request(
             "discord",
             _command_name(interaction),
@@ -259,6 +260,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         view = views.build_view(answer, ephemeral=True, shared=views.was_shared(interaction.message))
         rendered = render.render_answer(answer, exposed=self.exposed)
         await interaction.response.edit_message(**render.edit_kwargs(rendered), view=view)
+        _release(view)
 
     async def on_share_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
         await self._guarded(interaction, self._share_button, topic, audience)
@@ -277,7 +279,9 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
             await _notice(interaction, SHARE_UNAVAILABLE_TEXT)
             return
         self._remember_shared(message.id)
-        await interaction.response.edit_message(view=views.build_view(answer, ephemeral=True, shared=True))
+        private_view = views.build_view(answer, ephemeral=True, shared=True)
+        await interaction.response.edit_message(view=private_view)
+        _release(private_view)
         kwargs = render.to_send_kwargs(answer, ephemeral=False, exposed=self.exposed)
         kwargs["content"] = SHARED_BY_TEXT.format(mention=interaction.user.mention)
         public_view = views.build_view(answer, ephemeral=False)
@@ -285,6 +289,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
             kwargs["view"] = public_view
         try:
             await interaction.followup.send(**kwargs)
+            _release(public_view)
         except _NETWORK_ERRORS:
             # Nothing was posted, so give the button back before reporting the failure.
             self._shared.pop(message.id, None)
@@ -343,6 +348,17 @@ def _where(interaction: discord.Interaction) -> str:
     )
     guild, user = pseudonym(interaction.guild_id), pseudonym(interaction.user.id)
     return f"command={command!r} component={custom_id!r} guild={guild} user={user}"
+
+
+def _release(view: discord.ui.View | None) -> None:
+    """Drop a sent view from discord.py's view store.
+
+    Every button is a DynamicItem registered once on the client, so clicks are routed
+    by custom_id alone (even after a restart); keeping each sent view in the store would
+    only hold memory for every answer ever sent.
+    """
+    if view is not None:
+        view.stop()
 
 
 def _command_name(interaction: discord.Interaction) -> str:

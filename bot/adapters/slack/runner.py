@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import DEFAULT_PORT, EVENTS_PATH, create_app, create_web_app
 from bot.adapters.slack.settings import SettingsError, SlackSettings, load_settings
+from bot.adapters.slack.transport import close_sessions
 
 if TYPE_CHECKING:
     from bot.core import Library
@@ -73,6 +74,7 @@ async def serve(
             await stop.wait()
         finally:
             await handler.close_async()
+            await close_sessions()
         return
     if not settings.signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET", "required in HTTP mode (only Socket Mode works without it)")
@@ -85,6 +87,7 @@ async def serve(
         await stop.wait()
     finally:
         await runner.cleanup()
+        await close_sessions()
 
 
 def run_slack(content_dir: Path | None = None, socket: bool = False, port: int = DEFAULT_PORT) -> int:

@@ -429,3 +429,12 @@ class Kit:
 @pytest.fixture
 def kit() -> type[Kit]:
     return Kit
+
+
+@pytest.fixture(autouse=True)
+async def _close_pooled_sessions() -> AsyncIterator[None]:
+    """The adapter pools one HTTP session per event loop; close it with the test's loop."""
+    yield
+    from bot.adapters.slack.transport import close_sessions
+
+    await close_sessions()
