@@ -124,7 +124,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.runner import run
 
-    return run(args.platform, content_dir=args.content, socket=args.socket, port=args.port, watch=args.watch)
+    return run(
+        args.platform, content_dir=args.content, socket=args.socket, host=args.host, port=args.port, watch=args.watch
+    )
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--port", type=int, default=None, help="HTTP port for Slack events and health checks (default 3000)"
     )
+    run.add_argument(
+        "--host", default=None, help="address to listen on (default $HOST or 0.0.0.0; 127.0.0.1 keeps it local)"
+    )
     run.add_argument("--watch", action="store_true", help="reload content when files under the content dir change")
     _content_option(run)
 

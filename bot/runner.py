@@ -284,7 +284,15 @@ class Service:
         return self.exit_status
 
 
-def run(platform: str, *, content_dir: Path | None, socket: bool, port: int | None, watch: bool) -> int:
+def run(
+    platform: str,
+    *,
+    content_dir: Path | None,
+    socket: bool,
+    port: int | None,
+    watch: bool,
+    host: str | None = None,
+) -> int:
     """CLI entry for `run`: validate everything up front, then serve until stopped."""
     configure_logging()
     try:
@@ -299,7 +307,8 @@ def run(platform: str, *, content_dir: Path | None, socket: bool, port: int | No
         print(f"bloodpatch-bot: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
     port = port if port is not None else int(os.environ.get("PORT", DEFAULT_PORT))
-    service = Service(library, plan, port=port)
+    host = host or os.environ.get("HOST") or "0.0.0.0"
+    service = Service(library, plan, host=host, port=port)
     try:
         return asyncio.run(service.run(watch=watch, pid_file=default_pid_file()))
     except SettingsProblem as exc:  # e.g. Slack rejected the token at start-up
