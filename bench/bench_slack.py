@@ -4,11 +4,10 @@ Run: .venv/bin/python bench/bench_slack.py            (about 20-40 s; everything
 
 Each server runs in its own process (its own core) and is measured from this one:
 - `bare`: a bare aiohttp handler that reads the body and returns Bolt's ack (200, same body).
-- `bolt-default`: the real app, `create_app()` + `create_web_app()` (Bolt's default
-  `process_before_response=False`: the listener runs in a task, Bolt polls every 10 ms for the ack).
-- `bolt-pbr`: the same app built the way `create_app()` does it, but with
-  `process_before_response=True` (the HTTP answer waits for the whole listener, i.e. after the
-  response_url post).
+- `bolt-lazy`: the real app, `create_app()` + `create_web_app()`: `process_before_response=True`
+  with every listener split into an immediate ack and a lazy listener that does the work.
+- `bolt-polling`: the same listeners on an app with Bolt's default `process_before_response=False`
+  (the listener runs in a task and Bolt polls every 10 ms for the ack): the mode we measured first.
 - `no-bolt`: a reference, not the bot: the same work written by hand on aiohttp (signature check,
   form parsing, ack, then `reply_for()` and a response_url post over one shared session).
 All but `bare` post their answers to a response_url stand-in in this process, which checks that
@@ -55,8 +54,8 @@ from _loopback import (  # noqa: E402
     wait_until,
 )
 
-MODES = ("bare", "bolt-default", "bolt-pbr", "no-bolt")
-BOLT_MODES = ("bolt-default", "bolt-pbr")
+MODES = ("bare", "bolt-lazy", "bolt-polling", "no-bolt")
+BOLT_MODES = ("bolt-lazy", "bolt-polling")
 LEVELS = (1, 16, 64)
 REQUESTS = 400  # per level and mode
 WARMUP = 40
@@ -84,9 +83,9 @@ def build_server(mode: str, api_url: str) -> web.Application:
     if mode == "no-bolt":
         return no_bolt_server(library)
     settings = SlackSettings(bot_token=SLACK_BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=api_url)
-    if mode == "bolt-default":
+    if mode == "bolt-lazy":
         return create_web_app(create_app(settings=settings, library=library))
-    # bolt-pbr: create_app() has no switch for this, so build the app the way it does.
+    # bolt-polling: Bolt's default ack handling, otherwise built as create_app() builds it.
     from slack_bolt.async_app import AsyncApp
 
     from bot.adapters.slack import listeners
@@ -96,7 +95,6 @@ def build_server(mode: str, api_url: str) -> web.Application:
         name="bloodpatch-bot",
         client=build_web_client(settings.bot_token, settings.base_url),
         signing_secret=settings.signing_secret,
-        process_before_response=True,
     )
     listeners.register(app, library)
     return create_web_app(app)
@@ -118,7 +116,7 @@ def no_bolt_server(library: Any) -> web.Application:
     """Reference only (not a baseline the goal uses): the same work by hand, without Bolt.
 
     Verify the signature, parse the form, ack at once; then `reply_for()` and post to the
-    response_url over one shared aiohttp session (the bot opens a new session per post).
+    response_url over one shared aiohttp session.
     """
     from urllib.parse import parse_qsl
 
@@ -170,6 +168,10 @@ async def serve(mode: str, api_url: str) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), 600)  # bounded even if the parent vanishes
     await runner.cleanup()
+    if mode.startswith("bolt"):
+        from bot.adapters.slack.transport import close_sessions
+
+        await close_sessions()
 
 
 # -- the load generator ------------------------------------------------------------------------
@@ -341,7 +343,7 @@ async def main(requests: int) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp:
             for mode in MODES:
                 servers[mode] = await Server.start(mode, standin.api_url, Path(tmp))
-            ack = await bolt_ack(servers["bolt-default"].url, standin)
+            ack = await bolt_ack(servers["bolt-lazy"].url, standin)
             for mode, server in servers.items():
                 pid = server.proc.pid
                 await run_level(mode, 4, server.url, pid, standin, expected, ack, count=WARMUP, tag="warmup")

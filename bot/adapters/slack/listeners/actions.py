@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.listeners import bind
+from bot.adapters.slack.listeners import lazily
 from bot.adapters.slack.render import ACTION_AUDIENCE, ACTION_SHARE, ACTION_TOPIC_PREFIX, ButtonState
 from bot.adapters.slack.replies import topic_reply
 from bot.adapters.slack.transport import message_kwargs, post_to_response_url
@@ -79,6 +79,6 @@ async def handle_show_action(
 
 
 def register(app: AsyncApp, library: Library) -> None:
-    app.action(ACTION_SHARE)(bind(handle_share_action, library=library))
-    app.action(ACTION_AUDIENCE)(bind(handle_show_action, library=library))
-    app.action(re.compile("^" + re.escape(ACTION_TOPIC_PREFIX)))(bind(handle_show_action, library=library))
+    app.action(ACTION_SHARE)(**lazily(handle_share_action, library=library))
+    app.action(ACTION_AUDIENCE)(**lazily(handle_show_action, library=library))
+    app.action(re.compile("^" + re.escape(ACTION_TOPIC_PREFIX)))(**lazily(handle_show_action, library=library))

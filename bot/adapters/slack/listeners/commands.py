@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.adapters.slack.listeners import bind
+from bot.adapters.slack.listeners import lazily
 from bot.adapters.slack.replies import reply_for
 from bot.adapters.slack.transport import post_to_response_url
 
@@ -33,4 +33,4 @@ async def handle_bloodpatch_command(ack: AsyncAck, command: dict[str, Any], *, l
 
 
 def register(app: AsyncApp, library: Library) -> None:
-    app.command(COMMAND)(bind(handle_bloodpatch_command, library=library))
+    app.command(COMMAND)(**lazily(handle_bloodpatch_command, library=library))

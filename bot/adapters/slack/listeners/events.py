@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.listeners import bind
+from bot.adapters.slack.listeners import lazily
 from bot.adapters.slack.parse import strip_mention
 from bot.adapters.slack.render import to_home_view
 from bot.adapters.slack.replies import reply_for
@@ -56,6 +56,6 @@ async def handle_app_home_opened(event: dict[str, Any], client: AsyncWebClient, 
 
 
 def register(app: AsyncApp, library: Library) -> None:
-    app.event("app_mention")(bind(handle_app_mention, library=library))
-    app.event("message")(bind(handle_direct_message, library=library))
-    app.event("app_home_opened")(bind(handle_app_home_opened, library=library))
+    app.event("app_mention")(**lazily(handle_app_mention, library=library))
+    app.event("message")(**lazily(handle_direct_message, library=library))
+    app.event("app_home_opened")(**lazily(handle_app_home_opened, library=library))
