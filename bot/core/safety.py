@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.english import is_english_word
 from bot.core.models import RedFlagConfig
 from bot.core.text import fold, words
 
@@ -47,6 +48,8 @@ class RedFlagDetector:
             for term in terms:
                 if term.startswith("re:"):
                     patterns.append(re.compile(term[3:]))
+                    # Literal words inside the pattern ("legs?", "numbness") are typo targets too.
+                    vocabulary.update(re.findall(r"[a-z]{4,}", term[3:]))
                 else:
                     phrase = tuple(words(term))
                     phrases.append(phrase)
@@ -56,8 +59,9 @@ class RedFlagDetector:
         self._negations = frozenset(config.negations)
         self._asking = [re.compile(p) for p in config.asking_about]
         self._now = [re.compile(p) for p in config.happening_now]
-        # Words a typo may be corrected to: only the long ones, so "fewer" never becomes "fever".
-        self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 5)
+        # Words a typo may be corrected to. Real English words are never corrected (see
+        # `_correct`), so "fewer" stays "fewer" while "feverr" and "stif nekc" are fixed.
+        self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 4)
         self._known = frozenset(known_words) | vocabulary
 
     def check(self, text: str) -> list[RedFlagMatch]:
@@ -77,7 +81,7 @@ class RedFlagDetector:
         return fired
 
     def _correct(self, token: str) -> str:
-        if len(token) < 5 or token in self._known or token.isdigit():
+        if len(token) < 4 or token in self._known or token.isdigit() or is_english_word(token):
             return token
         limit = 1 if len(token) < 8 else 2
         match = process.extractOne(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)

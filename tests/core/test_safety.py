@@ -77,3 +77,21 @@ def test_asking_about_a_risk_is_not_an_emergency(library: Library, question: str
 
 def test_describing_now_beats_the_question_form(library: Library) -> None:
     assert library.answer("is it normal that i have a fever and a stiff neck right now?").kind is Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "stif nekc and feverr after my epidural",
+        "numbnes in my legz after the blood patch",
+        "my left arm is weeak and numb",
+    ],
+)
+def test_typos_in_symptoms_still_raise_the_flag(library: Library, message: str) -> None:
+    assert library.answer(message).kind is Kind.RED_FLAG
+
+
+def test_real_words_are_not_corrected_into_symptoms(library: Library) -> None:
+    """ "fewer" is one letter from "fever", but it is a word: no false alarm."""
+    assert library.answer("i get fewer headaches now after the patch").kind is not Kind.RED_FLAG
+    assert library.answer("feel fine, no fevr, just a sore back").kind is not Kind.RED_FLAG
