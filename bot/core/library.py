@@ -123,15 +123,22 @@ class Library:
         return self._topic(state, result.topic_id, question, audience, Kind.SEARCH, score=result.score)
 
     def topic(self, name: str, audience: Audience = "patient") -> Answer:
-        """Answer a topic asked for by id, command, alias or title; a typo is forgiven."""
+        """Answer a topic asked for by id, command, alias or title; a typo is forgiven.
+
+        An exact name wins; otherwise a message describing an emergency gets the
+        urgent-care answer before any fuzzy matching (people type sentences anywhere).
+        """
         state = self._state
-        query = name.strip()
-        resolution = state.resolver.resolve(query[:MAX_QUESTION_CHARS])
-        if resolution.topic_id:
-            return self._topic(state, resolution.topic_id, query, audience, Kind.TOPIC)
+        query = name.strip()[:MAX_QUESTION_CHARS]
+        exact = state.resolver.exact(query)
+        if exact:
+            return self._topic(state, exact, query, audience, Kind.TOPIC)
         flags = state.red_flags.check(query)
         if flags:
             return self._red_flag(state, query, audience, tuple(f.rule_id for f in flags))
+        resolution = state.resolver.resolve(query)
+        if resolution.topic_id:
+            return self._topic(state, resolution.topic_id, query, audience, Kind.TOPIC)
         return self._not_found(state, query, audience, resolution.suggestions, state.content.safety.not_found)
 
     def complete(self, text: str, limit: int = 25) -> list[TopicRef]:

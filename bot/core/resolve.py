@@ -11,6 +11,7 @@ from bot.core.text import normalize
 
 TYPO_CUTOFF = 80  # WRatio score for accepting a typo as a topic name
 SUGGEST_CUTOFF = 55
+WHOLE_NAME_CUTOFF = 75  # plain similarity to the whole name, so "what is the capital of France" is no typo
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,15 @@ class TopicResolver:
         if found:
             return Resolution(found, ())
         ranked = self.rank(text)
-        if ranked and ranked[0][1] >= TYPO_CUTOFF:
+        if ranked and ranked[0][1] >= TYPO_CUTOFF and self._resembles(text, ranked[0][0]):
             return Resolution(ranked[0][0], ())
         return Resolution(None, tuple(t for t, score in ranked[:3] if score >= SUGGEST_CUTOFF))
+
+    def _resembles(self, text: str, topic_id: str) -> bool:
+        """A typo is close to a whole name; WRatio alone would accept a sentence that merely contains one."""
+        query = normalize(text)
+        names = [n for n, owner in zip(self._names, self._owners, strict=True) if owner == topic_id]
+        return max(fuzz.ratio(query, n) for n in names) >= WHOLE_NAME_CUTOFF
 
     def rank(self, text: str, limit: int | None = None) -> list[tuple[str, float]]:
         """Topics by their best-matching name, best first (for typos and autocomplete)."""

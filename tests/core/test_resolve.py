@@ -51,8 +51,11 @@ def test_case_and_accents_do_not_matter(library: Library) -> None:
 
 
 def test_miss_suggests_and_lists_every_topic(library: Library) -> None:
-    answer = library.topic("recovry time")
-    assert answer.topic == "recovery"  # a close typo still resolves
+    assert library.topic("recovry").topic == "recovery"  # a close typo still resolves
+    nearly = library.topic("recovry time")  # close, but not a name: a "did you mean"
+    assert nearly.topic == "recovery" or nearly.suggestions[0].id == "recovery"
+    sentence = library.topic("what is the capital of France")
+    assert sentence.kind is Kind.NOT_FOUND  # a sentence that merely contains a name is no typo
     miss = library.topic("zzzz qqqq")
     assert miss.kind is Kind.NOT_FOUND
     assert miss.topic is None

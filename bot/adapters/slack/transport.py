@@ -63,7 +63,8 @@ def _shared_session() -> aiohttp.ClientSession:
     if session is None or session.closed:
         for old_loop in [lp for lp in _sessions if lp.is_closed()]:
             _sessions.pop(old_loop, None)
-        session = _sessions[loop] = aiohttp.ClientSession()
+        # slack_sdk applies its own `timeout` only to sessions it creates, so set it here.
+        session = _sessions[loop] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
     return session
 
 
