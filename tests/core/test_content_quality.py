@@ -31,7 +31,7 @@ def _facts_by_source() -> dict[str, str]:
 
 
 @pytest.mark.skipif(not FACTS.is_file(), reason="the shared fact table is not beside this checkout")
-@pytest.mark.parametrize("snippet", snippets())
+@pytest.mark.parametrize("snippet", list(snippets()))
 def test_every_figure_is_in_the_fact_table_under_its_source(snippet: dict) -> None:
     facts = _facts_by_source()[snippet["source"]]
     assert facts, f"source {snippet['source']} has no facts in facts.md"
