@@ -11,30 +11,19 @@ retried (the request may have arrived), so it ends as a logged error.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from typing import Any
 
 import pytest
 
 from bot.adapters.slack.render import ERROR_TEXT
+from tests.waiting import wait_for_log
 
 from .conftest import DROPPED, STALLED
 
 pytestmark = pytest.mark.loopback
 
 SLACK_ACK_SECONDS = 3.0  # Slack shows the user an error if a command is not acked within 3 s
-
-
-async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10.0) -> logging.LogRecord:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in caplog.records:
-            if text in record.getMessage():
-                return record
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"no log line containing {text!r}; saw {[r.getMessage() for r in caplog.records]}")
 
 
 async def still_serving(bolt: Any, kit: Any, name: str = "after") -> None:

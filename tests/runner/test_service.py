@@ -25,6 +25,7 @@ from bot.adapters.slack import SlackSettings
 from bot.core import load_library
 from bot.runner import Plan, Service
 from tests.conftest import run_cli
+from tests.waiting import wait_until
 
 SECRET = "runner-test-signing-secret"
 
@@ -107,13 +108,6 @@ def retitle(path: Path, title: str) -> str:
     return original
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_health_and_readiness(content_copy: Path, standin: StandIn) -> None:
     service, task = await start_service(content_copy, standin)
     async with ClientSession() as session:
@@ -141,7 +135,7 @@ async def test_sighup_reload_keeps_last_good_content(
         # A reviewer saves a broken file: the bot refuses it and keeps answering.
         retitle(topic_file, "[unclosed")
         os.kill(os.getpid(), signal.SIGHUP)
-        await wait_for(lambda: "reload refused" in caplog.text)
+        await wait_until(lambda: "reload refused" in caplog.text)
         assert f"{topic_file}:" in caplog.text  # file:line of the problem is logged
         during = await ask(session, service, standin, "recovery")
         assert during == before
@@ -149,7 +143,7 @@ async def test_sighup_reload_keeps_last_good_content(
         # The fix goes live without a restart.
         retitle(topic_file, "Recovery after the patch (reviewed edit)")
         os.kill(os.getpid(), signal.SIGHUP)
-        await wait_for(lambda: "content reloaded (SIGHUP)" in caplog.text)
+        await wait_until(lambda: "content reloaded (SIGHUP)" in caplog.text)
         after = await ask(session, service, standin, "recovery")
         assert "Recovery after the patch (reviewed edit)" in after
     service.stop.set()
@@ -163,7 +157,7 @@ async def test_watch_reloads_on_file_change(
     service, task = await start_service(content_copy, standin, watch=True)
     await asyncio.sleep(0.3)  # let the watcher start
     retitle(content_copy / "topics" / "risks.yaml", "Risks (edited while running)")
-    await wait_for(lambda: "content reloaded (files changed)" in caplog.text, timeout=15)
+    await wait_until(lambda: "content reloaded (files changed)" in caplog.text, timeout=15)
     assert service.library.topic("risks").title == "Risks (edited while running)"
     service.stop.set()
     assert await asyncio.wait_for(task, 15) == 0

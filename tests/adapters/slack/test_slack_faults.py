@@ -5,7 +5,6 @@ The retries are slack_sdk's own handlers, so these tests wait out their real bac
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 import time
@@ -13,17 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.waiting import wait_for_log
+
 pytestmark = pytest.mark.loopback
-
-
-async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10.0) -> logging.LogRecord:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in caplog.records:
-            if text in record.getMessage():
-                return record
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no log line containing {text!r}")
 
 
 async def still_serving(bolt: Any, kit: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -10,15 +9,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.adapters.slack.render import to_error
 from bot.adapters.slack.transport import post_to_response_url
+from bot.core.requestlog import pseudonym
 
 log = logging.getLogger(__name__)
-
-
-def hashed(value: str | None) -> str:
-    """A short stable digest, so logs can correlate ids without holding them in clear."""
-    if not value:
-        return "-"
-    return hashlib.sha256(value.encode()).hexdigest()[:10]
 
 
 def _ids(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -33,8 +26,8 @@ async def handle_error(error: Exception, body: dict[str, Any]) -> None:
     log.error(
         "slack listener failed: request=%s team=%s user=%s",
         body.get("type") or ("command" if "command" in body else "?"),
-        hashed(team),
-        hashed(user),
+        pseudonym(team),
+        pseudonym(user),
         exc_info=error,
     )
     response_url = body.get("response_url")
