@@ -12,15 +12,14 @@ follow-up), the operator gets the traceback, and other interactions are served m
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.adapters.discord.cog import ERROR_TEXT
+from tests.waiting import wait_for_log
 
 from .conftest import DROPPED, STALLED, discord_timeout
 
@@ -35,16 +34,6 @@ def callback_path(payload: dict[str, Any]) -> str:
 
 def followup_path(payload: dict[str, Any]) -> str:
     return rf"/webhooks/\d+/{payload['token']}"
-
-
-async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 5.0) -> logging.LogRecord:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in caplog.records:
-            if text in record.getMessage():
-                return record
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"no log line containing {text!r}")
 
 
 def assert_calm_notice(recorded: Any) -> None:

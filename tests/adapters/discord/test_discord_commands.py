@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -14,6 +13,7 @@ from bot.adapters.discord import DiscordSettings, create_client, render
 from bot.adapters.discord.cog import COOLDOWN_TEXT, ERROR_TEXT, STALE_TEXT
 from bot.core import Kind, load_library
 from bot.core.requestlog import pseudonym
+from tests.waiting import wait_for_log
 
 pytestmark = pytest.mark.loopback
 
@@ -303,7 +303,7 @@ async def test_persistent_500_is_logged_and_the_bot_keeps_working(loopback, disc
     payload = loopback.command_payload("risks")
     loopback.inject(payload)
     await discord_api.wait_for(loopback.calls_for(payload), count=10)
-    await _wait_for_log(caplog, "could not tell the user")
+    await wait_for_log(caplog, "could not tell the user")
 
     failed = next(r for r in caplog.records if "interaction failed" in r.getMessage())
     assert failed.levelname == "ERROR"
@@ -336,14 +336,7 @@ async def test_expired_interaction_404_is_a_clean_error(loopback, discord_api, c
     payload = loopback.command_payload("risks")
     loopback.inject(payload)
     await discord_api.wait_for(loopback.calls_for(payload), count=2)
-    await _wait_for_log(caplog, "could not tell the user")
+    await wait_for_log(caplog, "could not tell the user")
 
     after = await loopback.command("pain")
     assert after.data["embeds"]
-
-
-async def _wait_for_log(caplog, text: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(text in r.getMessage() for r in caplog.records):
-        assert time.monotonic() < deadline, f"no log line containing {text!r}"
-        await asyncio.sleep(0.005)
