@@ -9,8 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bot.core import Library, load_library
+
+# CI runs the same generated inputs every time (a failure there is reproducible, never flaky);
+# a local run explores new ones, and `FUZZ_EXAMPLES=10000` makes the fuzz tests go long.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
