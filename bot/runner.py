@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.core import ContentInvalid, Library, load_library
@@ -28,7 +29,7 @@ from bot.core import ContentInvalid, Library, load_library
 log = logging.getLogger("bloodpatch.runner")
 
 EXIT_OK = 0
-EXIT_CONTENT = 1
+EXIT_CONTENT = 1  # content invalid, or a platform could not be reached
 EXIT_SETTINGS = 2
 DEFAULT_PORT = 3000
 PID_FILE_ENV = "BLOODPATCH_PID_FILE"
@@ -48,6 +49,7 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
 
 @dataclass
@@ -231,6 +233,10 @@ class Service:
         except discord.LoginFailure:
             log.error("discord: DISCORD_TOKEN was rejected by Discord; reset it in the developer portal")
             self.exit_status = EXIT_SETTINGS
+            self.stop.set()
+        except (aiohttp.ClientError, OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+            log.error("discord: cannot connect to Discord (%s: %s)", type(exc).__name__, exc)
+            self.exit_status = EXIT_CONTENT
             self.stop.set()
         except Exception:
             log.exception("discord: the client stopped with an error")
