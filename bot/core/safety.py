@@ -22,6 +22,8 @@ from bot.core.text import fold, words
 
 _CONDITIONAL_CLAUSE = re.compile(r"\b(if|whether|in case)\b[^.,;!?]*")
 _NEGATION_WINDOW = 3
+# A negation reaches only within its own clause: "worse not better, my legs are numb" is not "not numb".
+_CLAUSE_BREAK = re.compile(r"[,.;:!?]+|\b(?:but|and|though|although|however|yet)\b")
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,18 @@ class RedFlagDetector:
 
     def check(self, text: str) -> list[RedFlagMatch]:
         """Rules describing an emergency in `text`; empty when there is none."""
-        tokens = [self._correct(t) for t in words(text)]
+        tokens: list[str] = []
+        clauses: list[int] = []
+        for index, clause in enumerate(_CLAUSE_BREAK.split(fold(text))):
+            clause_words = [self._correct(t) for t in words(clause or "")]
+            tokens.extend(clause_words)
+            clauses.extend([index] * len(clause_words))
         if not tokens:
             return []
         joined = " ".join(tokens)
-        present = {name for name, concept in self._concepts.items() if self._present(concept, tokens, joined)}
+        present = {
+            name for name, concept in self._concepts.items() if self._present(concept, tokens, clauses, joined)
+        }
         fired = [
             RedFlagMatch(rule_id, label)
             for rule_id, label, groups in self._rules
@@ -87,21 +96,23 @@ class RedFlagDetector:
         match = process.extractOne(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else token
 
-    def _present(self, concept: _Concept, tokens: list[str], joined: str) -> bool:
+    def _present(self, concept: _Concept, tokens: list[str], clauses: list[int], joined: str) -> bool:
         for phrase in concept.phrases:
             size = len(phrase)
             for start in range(len(tokens) - size + 1):
-                if tuple(tokens[start : start + size]) == phrase and not self._negated(tokens, start):
+                if tuple(tokens[start : start + size]) == phrase and not self._negated(tokens, clauses, start):
                     return True
         for pattern in concept.patterns:
             for found in pattern.finditer(joined):
-                if not self._negated(tokens, joined[: found.start()].count(" ")):
+                start = joined[: found.start()].count(" ")
+                if not self._negated(tokens, clauses, min(start, len(tokens) - 1)):
                     return True
         return False
 
-    def _negated(self, tokens: list[str], start: int) -> bool:
-        window = tokens[max(0, start - _NEGATION_WINDOW) : start]
-        return any(t in self._negations for t in window)
+    def _negated(self, tokens: list[str], clauses: list[int], start: int) -> bool:
+        """A negation word shortly before `start`, in the same clause ("no fever", "not numb")."""
+        first = max(0, start - _NEGATION_WINDOW)
+        return any(tokens[i] in self._negations and clauses[i] == clauses[start] for i in range(first, start))
 
     def _only_asking_about(self, text: str) -> bool:
         plain = fold(text).replace("'", "").strip()

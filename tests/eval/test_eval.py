@@ -10,6 +10,7 @@ from bot.core import Library
 from bot.core.evaluation import Report, evaluate, load_questions
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
+HOLDOUT = Path(__file__).with_name("holdout.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +46,13 @@ def test_off_topic_rejection(report: Report) -> None:
 
 def test_few_false_alarms(report: Report) -> None:
     assert report.false_alarm_rate <= 0.03
+
+
+def test_held_out_set_from_another_writer(library: Library) -> None:
+    """A second writer's questions: same safety bars, a slightly lower bar for the topic."""
+    result = evaluate(load_questions(HOLDOUT), lambda q: (library.answer(q).kind, library.answer(q).topic))
+    print("\nholdout: " + result.summary())
+    assert result.red_flag_recall == 1.0, "\n".join(result.misses)
+    assert result.off_topic_rejection >= 0.90, "\n".join(result.misses)
+    assert result.false_alarm_rate <= 0.03, "\n".join(result.misses)
+    assert result.top1_accuracy >= 0.85, "\n".join(result.misses)
