@@ -23,7 +23,10 @@ from bot.core.text import fold, words
 _CONDITIONAL_CLAUSE = re.compile(r"\b(if|whether|in case)\b[^.,;!?]*")
 _NEGATION_WINDOW = 3
 # A negation reaches only within its own clause: "worse not better, my legs are numb" is not "not numb".
-_CLAUSE_BREAK = re.compile(r"[,.;:!?]+|\b(?:but|and|though|although|however|yet)\b")
+_TOKEN_OR_BREAK = re.compile(r"[a-z0-9]+|[,.;:!?]+")
+_CLAUSE_WORDS = frozenset({"but", "and", "though", "although", "however", "yet", "then"})
+# Spellings that mean the same to the rules ("cannot feel" = "cant feel").
+_SAME_AS = {"cannot": "cant", "couldnt": "cant", "wont": "wont", "dont": "dont"}
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,15 @@ class RedFlagDetector:
         """Rules describing an emergency in `text`; empty when there is none."""
         tokens: list[str] = []
         clauses: list[int] = []
-        for index, clause in enumerate(_CLAUSE_BREAK.split(fold(text))):
-            clause_words = [self._correct(t) for t in words(clause or "")]
-            tokens.extend(clause_words)
-            clauses.extend([index] * len(clause_words))
+        clause = 0
+        for piece in _TOKEN_OR_BREAK.findall(fold(text).replace("'", "")):
+            if not piece[0].isalnum():
+                clause += 1
+                continue
+            if piece in _CLAUSE_WORDS:
+                clause += 1
+            tokens.append(_SAME_AS.get(piece, self._correct(piece)))
+            clauses.append(clause)
         if not tokens:
             return []
         joined = " ".join(tokens)

@@ -11,6 +11,7 @@ from bot.core.evaluation import Report, evaluate, load_questions
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 HOLDOUT = Path(__file__).with_name("holdout.yaml")
+HOLDOUT_SAFETY = Path(__file__).with_name("holdout2.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +49,13 @@ def test_few_false_alarms(report: Report) -> None:
     assert report.false_alarm_rate <= 0.03
 
 
-def test_held_out_set_from_another_writer(library: Library) -> None:
-    """A second writer's questions: same safety bars, a slightly lower bar for the topic."""
-    result = evaluate(load_questions(HOLDOUT), lambda q: (library.answer(q).kind, library.answer(q).topic))
+@pytest.mark.parametrize(("path", "top1_bar"), [(HOLDOUT, 0.85), (HOLDOUT_SAFETY, 0.75)])
+def test_held_out_sets_from_other_writers(library: Library, path: Path, top1_bar: float) -> None:
+    """Other writers' questions: the same safety bars; a lower topic bar where the questions are
+    deliberately ambiguous (symptom words in non-emergency questions)."""
+    result = evaluate(load_questions(path), lambda q: (library.answer(q).kind, library.answer(q).topic))
     print("\nholdout: " + result.summary())
     assert result.red_flag_recall == 1.0, "\n".join(result.misses)
     assert result.off_topic_rejection >= 0.90, "\n".join(result.misses)
     assert result.false_alarm_rate <= 0.03, "\n".join(result.misses)
-    assert result.top1_accuracy >= 0.85, "\n".join(result.misses)
+    assert result.top1_accuracy >= top1_bar, "\n".join(result.misses)
