@@ -36,7 +36,7 @@ class Thresholds:
     context_with_hint: float = 1.5
     hint: float = 2.0
     bare: float = 3.0  # no marker at all ("does it hurt?"): nearly every word must be one we know
-    bare_coverage: float = 0.8
+    bare_coverage: float = 0.75
 
 
 class SearchIndex:

@@ -26,6 +26,7 @@ EMERGENCIES = {
     "postpartum_preeclampsia": ["gave birth 5 days ago, bad headache and my blood pressure is high"],
     "cauda_equina": ["after the patch i cant control my bladder and im numb between my legs"],
     "unconscious": ["he fainted twice today after the lumbar puncture"],
+    "breathing_or_chest": ["cant breathe properly and my chest is tight after the patch"],
 }
 
 
@@ -95,3 +96,25 @@ def test_real_words_are_not_corrected_into_symptoms(library: Library) -> None:
     """ "fewer" is one letter from "fever", but it is a word: no false alarm."""
     assert library.answer("i get fewer headaches now after the patch").kind is not Kind.RED_FLAG
     assert library.answer("feel fine, no fevr, just a sore back").kind is not Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "crushing chest pain and short of breath RIGHT NOW, had a blood patch this morning",
+        "lips swelling up and struggling to breathe, started right after the patch",
+    ],
+)
+def test_general_emergencies_are_urgent_too(library: Library, message: str) -> None:
+    assert library.answer(message).kind is Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I had a seizure years ago, fine now - can I still have a patch?",
+        "had some leg tingling for a day after the patch, gone now. is that a known side effect?",
+    ],
+)
+def test_symptoms_in_the_past_are_history_not_an_emergency(library: Library, question: str) -> None:
+    assert library.answer(question).kind is not Kind.RED_FLAG
