@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 RED_FLAG_TOPIC = "red_flags"
 MAX_RELATED = 3
+CLOSE_SECOND = 0.9  # a search runner-up this close to the winner is offered first among related topics
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,11 @@ class Library:
                 topics=state.refs,
                 score=result.score,
             )
-        return self._topic(state, result.topic_id, question, audience, Kind.SEARCH, score=result.score)
+        runner_up = result.ranked[1] if len(result.ranked) > 1 else None
+        close_second = runner_up[0] if runner_up and runner_up[1] >= CLOSE_SECOND * result.score else None
+        return self._topic(
+            state, result.topic_id, question, audience, Kind.SEARCH, score=result.score, also=close_second
+        )
 
     def topic(self, name: str, audience: Audience = "patient") -> Answer:
         """Answer a topic asked for by id, command, alias or title; a typo is forgiven.
@@ -170,12 +175,22 @@ class Library:
             if s.audience == audience
         )
 
-    def _related(self, state: _State, topic: TopicModel) -> tuple[TopicRef, ...]:
+    def _related(self, state: _State, topic: TopicModel, also: str | None = None) -> tuple[TopicRef, ...]:
+        """The topic's own related list; a close runner-up from search goes first (it may be what was meant)."""
         refs = {r.id: r for r in state.refs}
-        return tuple(refs[r] for r in topic.related if r in refs)[:MAX_RELATED]
+        ids = [also] if also and also != topic.id else []
+        ids += [r for r in topic.related if r not in ids]
+        return tuple(refs[r] for r in ids if r in refs)[:MAX_RELATED]
 
     def _topic(
-        self, state: _State, topic_id: str, question: str, audience: Audience, kind: Kind, score: float = 0.0
+        self,
+        state: _State,
+        topic_id: str,
+        question: str,
+        audience: Audience,
+        kind: Kind,
+        score: float = 0.0,
+        also: str | None = None,
     ) -> Answer:
         topic = state.topics[topic_id]
         return Answer(
@@ -186,7 +201,7 @@ class Library:
             disclaimer=state.content.safety.disclaimer,
             topic=topic.id,
             snippets=self._snippets(state, topic, audience),
-            related=self._related(state, topic),
+            related=self._related(state, topic, also),
             reviewed=topic.reviewed,
             topics=state.refs,
             score=score,

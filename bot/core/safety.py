@@ -85,9 +85,7 @@ class RedFlagDetector:
         if not tokens:
             return []
         joined = " ".join(tokens)
-        present = {
-            name for name, concept in self._concepts.items() if self._present(concept, tokens, clauses, joined)
-        }
+        present = {name for name, concept in self._concepts.items() if self._present(concept, tokens, clauses, joined)}
         fired = [
             RedFlagMatch(rule_id, label)
             for rule_id, label, groups in self._rules

@@ -49,3 +49,19 @@ def test_subject_words_beat_look_alike_words(library: Library) -> None:
     """A look-alike word does not hide a real question about the patch."""
     answer = library.answer("is a blood patch like a nicotine patch? does it stay on")
     assert answer.kind is Kind.SEARCH and answer.topic is not None
+
+
+def test_a_close_runner_up_is_offered_first_among_related(library: Library) -> None:
+    from bot.core.evaluation import load_questions
+    from tests.conftest import ROOT
+
+    checked = 0
+    for item in load_questions(ROOT / "tests" / "eval" / "questions.yaml"):
+        answer = library.answer(item.question)
+        if answer.kind is not Kind.SEARCH:
+            continue
+        ranked = library._state.index.search(item.question).ranked
+        if len(ranked) > 1 and ranked[1][1] >= 0.9 * ranked[0][1]:
+            assert answer.related[0].id == ranked[1][0], item.question
+            checked += 1
+    assert checked >= 3  # the set has close calls; otherwise this test would prove nothing
