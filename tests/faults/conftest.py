@@ -36,7 +36,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -269,13 +268,10 @@ async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FaultyDi
 
 
 def discord_timeout(client: Any, seconds: float = DISCORD_TIMEOUT) -> None:
-    """Give a logged-in discord.py client's HTTP session a short total timeout.
+    """Re-apply the bot's own REST timeout (set at login from DISCORD_HTTP_TIMEOUT) with another value."""
+    from bot.adapters.discord.client import _bound_rest_calls
 
-    discord.py 2.7 has no option for it: callbacks and follow-ups go through the session
-    created at login (`HTTPClient.__session`), which keeps aiohttp's 300 s default.
-    """
-    session: aiohttp.ClientSession = client.http._HTTPClient__session
-    session._timeout = aiohttp.ClientTimeout(total=seconds)
+    _bound_rest_calls(client, seconds)
 
 
 @pytest.fixture

@@ -18,10 +18,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.adapters.discord import DiscordSettings
 from bot.adapters.discord.cog import ERROR_TEXT
 from tests.waiting import wait_for_log
 
-from .conftest import DROPPED, STALLED, discord_timeout
+from .conftest import DISCORD_TIMEOUT, DROPPED, STALLED, discord_timeout
 
 pytestmark = pytest.mark.loopback
 
@@ -51,10 +52,8 @@ async def still_serving(lb: Any) -> None:
 
 @pytest.fixture
 async def lb(make_loopback: Any) -> Any:
-    """A logged-in client whose Discord requests time out after DISCORD_TIMEOUT seconds."""
-    loopback = await make_loopback()
-    discord_timeout(loopback.client)
-    return loopback
+    """A logged-in client whose Discord requests time out after DISCORD_TIMEOUT seconds (its own setting)."""
+    return await make_loopback(DiscordSettings(cooldown_uses=1000, cooldown_seconds=1.0, http_timeout=DISCORD_TIMEOUT))
 
 
 # -- the interaction callback (the first response) ---------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -39,6 +40,7 @@ class BloodpatchBot(commands.Bot):
         self.tree.add_command(self.bloodpatch_cog.group)
 
     async def setup_hook(self) -> None:
+        _bound_rest_calls(self, self.settings.http_timeout)
         # override=True: the group is already on the tree (added in __init__); the cog re-adds it as its own.
         await self.add_cog(self.bloodpatch_cog, override=True)
         log.info(
@@ -46,6 +48,20 @@ class BloodpatchBot(commands.Bot):
             self.bloodpatch_cog.group.name,
             len(self.bloodpatch_cog.group.commands),
         )
+
+
+def _bound_rest_calls(client: discord.Client, seconds: float) -> None:
+    """Give discord.py's HTTP session connect/read timeouts (it keeps aiohttp's 5-minute default).
+
+    discord.py 2.7 has no option for this, so the session it created at login is adjusted.
+    Only `sock_connect`/`sock_read` are set, never `total`: aiohttp lifts the read timeout
+    for WebSocket connections, so the long-lived gateway connection is not cut off.
+    """
+    session = getattr(client.http, "_HTTPClient__session", None)
+    if isinstance(session, aiohttp.ClientSession) and hasattr(session, "_timeout"):
+        session._timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+    else:  # a discord.py or aiohttp change: keep running, with their defaults
+        log.warning("could not set Discord HTTP timeouts; using the library defaults")
 
 
 def create_client(

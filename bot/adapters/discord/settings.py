@@ -25,6 +25,7 @@ TOKEN_HELP = (
 
 DEFAULT_COOLDOWN_USES = 5
 DEFAULT_COOLDOWN_SECONDS = 10.0
+DEFAULT_HTTP_TIMEOUT = 15.0  # seconds a REST call may stall between reads (DISCORD_HTTP_TIMEOUT)
 
 
 class SettingsError(ValueError):
@@ -42,11 +43,15 @@ class DiscordSettings:
     cooldown_uses, cooldown_seconds:
         Per-user rate limit shared by all `/bloodpatch` commands and buttons
         (`DISCORD_COOLDOWN_USES`, `DISCORD_COOLDOWN_SECONDS`; default 5 uses per 10 s).
+    http_timeout:
+        Seconds a REST call to Discord may connect or stall between reads before it fails
+        (`DISCORD_HTTP_TIMEOUT`, default 15); the gateway WebSocket is not affected.
     """
 
     token: str | None = None
     cooldown_uses: int = DEFAULT_COOLDOWN_USES
     cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
 
     @classmethod
     def from_env(
@@ -76,7 +81,8 @@ class DiscordSettings:
         token = (values.get("DISCORD_TOKEN") or "").strip() or None
         uses = _positive(values, "DISCORD_COOLDOWN_USES", int, DEFAULT_COOLDOWN_USES)
         seconds = _positive(values, "DISCORD_COOLDOWN_SECONDS", float, DEFAULT_COOLDOWN_SECONDS)
-        return cls(token=token, cooldown_uses=int(uses), cooldown_seconds=float(seconds))
+        timeout = _positive(values, "DISCORD_HTTP_TIMEOUT", float, DEFAULT_HTTP_TIMEOUT)
+        return cls(token=token, cooldown_uses=int(uses), cooldown_seconds=float(seconds), http_timeout=float(timeout))
 
     def require_token(self) -> str:
         """Return the token, or raise `SettingsError` saying how to fix it.
