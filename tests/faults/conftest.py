@@ -16,8 +16,8 @@ Client timeouts are shrunk so a timeout costs a fraction of a second:
 - Slack: `transport.TIMEOUT_SECONDS` (10 s) is the timeout of both the Web API client and the
   response_url posts.  It is a module constant, not a setting, so it is monkeypatched; nothing
   else of ours is touched.
-- Discord: discord.py has no request timeout; its HTTP session keeps aiohttp's default
-  (5 minutes in total).  `discord_timeout()` sets a short one on the logged-in client's session.
+- Discord: the bot's own `DiscordSettings.http_timeout` (DISCORD_HTTP_TIMEOUT) is set short;
+  `discord_timeout()` re-applies it with another value on a logged-in client.
 """
 
 from __future__ import annotations
