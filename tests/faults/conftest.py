@@ -13,9 +13,8 @@ never sent on the wire), so it counts as an attempt but never as a delivery.
 
 Client timeouts are shrunk so a timeout costs a fraction of a second:
 
-- Slack: `transport.TIMEOUT_SECONDS` (10 s) is the timeout of both the Web API client and the
-  response_url posts.  It is a module constant, not a setting, so it is monkeypatched; nothing
-  else of ours is touched.
+- Slack: `SLACK_HTTP_TIMEOUT` (default 10 s), the timeout of both the Web API client and the
+  response_url posts, is set in the environment before the app is built.
 - Discord: the bot's own `DiscordSettings.http_timeout` (DISCORD_HTTP_TIMEOUT) is set short;
   `discord_timeout()` re-applies it with another value on a logged-in client.
 """
@@ -155,10 +154,8 @@ class FaultySlack(slack_harness.SlackStandIn):
 
 @pytest.fixture
 def slack_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
-    """Shrink the Slack clients' timeout (see the module docstring); before `bolt` builds its client."""
-    from bot.adapters.slack import transport
-
-    monkeypatch.setattr(transport, "TIMEOUT_SECONDS", SLACK_TIMEOUT)
+    """Shrink the Slack clients' timeout with the app's own setting, before `bolt` builds the app."""
+    monkeypatch.setenv("SLACK_HTTP_TIMEOUT", str(SLACK_TIMEOUT))
     return SLACK_TIMEOUT
 
 

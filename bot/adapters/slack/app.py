@@ -9,7 +9,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack import listeners
+from bot.adapters.slack import listeners, transport
 from bot.adapters.slack.settings import SettingsError, SlackSettings, load_settings
 from bot.adapters.slack.transport import build_web_client
 
@@ -62,6 +62,7 @@ def create_app(*, settings: SlackSettings | None = None, library: Library | None
         library = load_library()
     for name in _FILTERED_BOLT_LOGGERS:
         logging.getLogger(name).addFilter(_BOLT_LOG_FILTER)  # idempotent
+    transport.configure(settings.http_timeout)
     app = AsyncApp(
         name="bloodpatch-bot",
         client=build_web_client(settings.bot_token, settings.base_url),

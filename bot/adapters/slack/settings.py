@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_HTTP_TIMEOUT = 10.0
 MANIFEST_HINT = "see docs/slack.md"
 
 
@@ -33,6 +34,7 @@ class SlackSettings:
     signing_secret: str  # empty only in Socket Mode, where Slack does not sign requests
     app_token: str | None = None
     api_url: str | None = None  # None: Slack's own API
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT  # seconds for each Web API / response_url request
 
     @property
     def base_url(self) -> str:
@@ -101,7 +103,21 @@ def load_settings(
         signing_secret=signing_secret,
         app_token=app_token,
         api_url=api_url,
+        http_timeout=_seconds(env, "SLACK_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 300:
+        raise SettingsError(name, f"must be between 0 and 300 seconds, got {raw!r}")
+    return value
 
 
 def _api_url(value: str) -> str | None:

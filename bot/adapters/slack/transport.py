@@ -26,7 +26,14 @@ from bot.adapters.slack.render import SlackMessage
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 2
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10.0  # default; `configure()` sets the app's own (SLACK_HTTP_TIMEOUT)
+_timeout = TIMEOUT_SECONDS
+
+
+def configure(timeout: float) -> None:
+    """Set the timeout of every request to Slack made from now on (one Slack app per process)."""
+    global _timeout
+    _timeout = timeout
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -43,7 +50,7 @@ def build_web_client(token: str, base_url: str) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        timeout=TIMEOUT_SECONDS,
+        timeout=_timeout,
         retry_handlers=retry_handlers(),
         logger=logging.getLogger("slack_sdk.web"),
     )
@@ -64,7 +71,7 @@ def _shared_session() -> aiohttp.ClientSession:
         for old_loop in [lp for lp in _sessions if lp.is_closed()]:
             _sessions.pop(old_loop, None)
         # slack_sdk applies its own `timeout` only to sessions it creates, so set it here.
-        session = _sessions[loop] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+        session = _sessions[loop] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=_timeout))
     return session
 
 
@@ -97,7 +104,7 @@ async def post_to_response_url(
     client = AsyncWebhookClient(
         url=response_url,
         session=_shared_session(),
-        timeout=TIMEOUT_SECONDS,
+        timeout=_timeout,
         retry_handlers=retry_handlers(),
         logger=logging.getLogger("slack_sdk.webhook"),
     )

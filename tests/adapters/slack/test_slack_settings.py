@@ -138,3 +138,11 @@ def test_any_token_is_accepted_against_a_stand_in_api() -> None:
     assert settings.bot_token == "test-token" and settings.api_url == "http://127.0.0.1:1/api/"
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
         load_settings({"SLACK_BOT_TOKEN": "test-token", "SLACK_SIGNING_SECRET": "s"}, dotenv=Path("/nonexistent/.env"))
+
+
+def test_http_timeout_is_a_setting() -> None:
+    base = {"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_SIGNING_SECRET": "s"}
+    assert load_settings(base, dotenv=Path("/nonexistent/.env")).http_timeout == 10.0
+    assert load_settings({**base, "SLACK_HTTP_TIMEOUT": "2.5"}, dotenv=Path("/nonexistent/.env")).http_timeout == 2.5
+    with pytest.raises(SettingsError, match="SLACK_HTTP_TIMEOUT"):
+        load_settings({**base, "SLACK_HTTP_TIMEOUT": "soon"}, dotenv=Path("/nonexistent/.env"))
