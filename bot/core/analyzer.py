@@ -31,6 +31,7 @@ class Analysis:
     context: bool  # names a procedure that causes it: epidural, spinal, lumbar puncture...
     hint: bool  # a word that points our way in a short question: patch, headache...
     off_topic: bool  # mentions another kind of patch/blood/headache question
+    never_ours: bool = False  # another sense of the subject itself, or an attempt to re-task the bot
 
 
 def _phrase_set(terms: Iterable[str]) -> set[tuple[str, ...]]:
@@ -49,6 +50,7 @@ class Analyzer:
             "context": _phrase_set(synonyms.context),
             "hint": _phrase_set(synonyms.hints),
             "off_topic": _phrase_set(synonyms.off_topic),
+            "never_ours": _phrase_set(synonyms.never_ours),
         }
         counts: Counter[str] = Counter()
         for text in corpus_texts:
@@ -60,7 +62,7 @@ class Analyzer:
             counts.update(words(term))
         self._frequency = counts
         # Off-topic words are recognised exactly but never become correction targets.
-        self._off_topic_words = frozenset(w for t in synonyms.off_topic for w in words(t))
+        self._off_topic_words = frozenset(w for t in [*synonyms.off_topic, *synonyms.never_ours] for w in words(t))
         self._targets = sorted(w for w in counts if len(w) >= 3 and not w.isdigit())
         self._max_phrase = max(
             (len(p) for phrases in [*self._groups.values(), *self._markers.values()] for p in phrases),
@@ -124,4 +126,5 @@ class Analyzer:
             context="context" in markers,
             hint="hint" in markers,
             off_topic="off_topic" in markers,
+            never_ours="never_ours" in markers,
         )

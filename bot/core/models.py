@@ -84,6 +84,7 @@ class SynonymsFile(_Strict):
     groups: dict[NonEmpty, list[NonEmpty]]
     # Words that mark a different kind of "patch"/"headache" question (nicotine, tyre...).
     off_topic: list[NonEmpty] = Field(default_factory=list)
+    never_ours: list[NonEmpty] = Field(default_factory=list)
     # How sure a word makes us that the question is ours: subject > context (+ hint) > hint.
     subject: list[NonEmpty] = Field(default_factory=list)
     context: list[NonEmpty] = Field(default_factory=list)

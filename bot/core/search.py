@@ -85,6 +85,8 @@ class SearchIndex:
 
     def _confident(self, analysis: Analysis, score: float) -> bool:
         limits = self._thresholds
+        if analysis.never_ours:
+            return False
         if analysis.subject:
             return score >= limits.subject
         if analysis.off_topic:

@@ -118,3 +118,14 @@ def test_general_emergencies_are_urgent_too(library: Library, message: str) -> N
 )
 def test_symptoms_in_the_past_are_history_not_an_emergency(library: Library, question: str) -> None:
     assert library.answer(question).kind is not Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "theres a big hard lump growing where they did the patch and my legs are getting weaker",
+        "my back after the blood patch is very swollen and I have fever and chills now",
+    ],
+)
+def test_signs_of_a_collection_at_the_site(library: Library, message: str) -> None:
+    assert library.answer(message).kind is Kind.RED_FLAG

@@ -13,6 +13,7 @@ QUESTIONS = Path(__file__).with_name("questions.yaml")
 HOLDOUT = Path(__file__).with_name("holdout.yaml")
 HOLDOUT_SAFETY = Path(__file__).with_name("holdout2.yaml")
 HOLDOUT_CHAT = Path(__file__).with_name("holdout3.yaml")
+HOLDOUT_PHONE = Path(__file__).with_name("holdout4.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,9 @@ def test_few_false_alarms(report: Report) -> None:
     assert report.false_alarm_rate <= 0.03
 
 
-@pytest.mark.parametrize(("path", "top1_bar"), [(HOLDOUT, 0.85), (HOLDOUT_SAFETY, 0.75), (HOLDOUT_CHAT, 0.75)])
+@pytest.mark.parametrize(
+    ("path", "top1_bar"), [(HOLDOUT, 0.85), (HOLDOUT_SAFETY, 0.75), (HOLDOUT_CHAT, 0.75), (HOLDOUT_PHONE, 0.80)]
+)
 def test_held_out_sets_from_other_writers(library: Library, path: Path, top1_bar: float) -> None:
     """Other writers' questions: the same safety bars; a lower topic bar where the questions are
     deliberately ambiguous (symptom words in non-emergency questions)."""
