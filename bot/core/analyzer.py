@@ -64,6 +64,15 @@ class Analyzer:
         # Off-topic words are recognised exactly but never become correction targets.
         self._off_topic_words = frozenset(w for t in [*synonyms.off_topic, *synonyms.never_ours] for w in words(t))
         self._targets = sorted(w for w in counts if len(w) >= 3 and not w.isdigit())
+        # Phrase -> the groups / markers it belongs to: one dict lookup per n-gram on the hot path.
+        self._gram_groups: dict[tuple[str, ...], list[str]] = {}
+        for name, phrases in self._groups.items():
+            for phrase in phrases:
+                self._gram_groups.setdefault(phrase, []).append(name)
+        self._gram_markers: dict[tuple[str, ...], set[str]] = {}
+        for name, phrases in self._markers.items():
+            for phrase in phrases:
+                self._gram_markers.setdefault(phrase, set()).add(name)
         self._max_phrase = max(
             (len(p) for phrases in [*self._groups.values(), *self._markers.values()] for p in phrases),
             default=1,
@@ -96,10 +105,10 @@ class Analyzer:
         for size in range(self._max_phrase, 0, -1):
             for start in range(len(stems) - size + 1):
                 gram = tuple(stems[start : start + size])
-                markers.update(name for name, phrases in self._markers.items() if gram in phrases)
+                markers.update(self._gram_markers.get(gram, ()))
                 if any(taken[start : start + size]):
                     continue
-                matched = [name for name, phrases in self._groups.items() if gram in phrases]
+                matched = self._gram_groups.get(gram)
                 if matched:
                     if self._hint_groups.intersection(matched):
                         markers.add("hint")
