@@ -129,3 +129,18 @@ def test_symptoms_in_the_past_are_history_not_an_emergency(library: Library, que
 )
 def test_signs_of_a_collection_at_the_site(library: Library, message: str) -> None:
     assert library.answer(message).kind is Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("she seems confused and doesnt know where she is", True),
+        ("i feel confused and sleepy since the epidural", True),
+        ("im confused about when to take my meds before the patch", False),
+        ("they explained it and now im more confused, is it like an epidural?", False),
+        ("lying flat makes zero difference now and its way worse", True),
+        ("my partner's lips look a bit blue and she's breathing really fast", True),
+    ],
+)
+def test_colloquial_wording(library: Library, message: str, urgent: bool) -> None:
+    assert (library.answer(message).kind is Kind.RED_FLAG) is urgent

@@ -14,6 +14,7 @@ HOLDOUT = Path(__file__).with_name("holdout.yaml")
 HOLDOUT_SAFETY = Path(__file__).with_name("holdout2.yaml")
 HOLDOUT_CHAT = Path(__file__).with_name("holdout3.yaml")
 HOLDOUT_PHONE = Path(__file__).with_name("holdout4.yaml")
+HOLDOUT_MIXED = Path(__file__).with_name("holdout5.yaml")
 
 
 @pytest.fixture(scope="module")
