@@ -144,3 +144,11 @@ def test_signs_of_a_collection_at_the_site(library: Library, message: str) -> No
 )
 def test_colloquial_wording(library: Library, message: str, urgent: bool) -> None:
     assert (library.answer(message).kind is Kind.RED_FLAG) is urgent
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["i had a seizure as a child, can i still get a blood patch", "I had a seizure last year, can I have the patch"],
+)
+def test_history_is_not_an_emergency(library: Library, question: str) -> None:
+    assert library.answer(question).kind is not Kind.RED_FLAG
