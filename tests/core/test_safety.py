@@ -12,7 +12,8 @@ from tests.conftest import CONTENT
 EMERGENCIES = {
     "fever_with_headache": ["blood patch yesterday and now fever 39.2C with a pounding headache"],
     "infected_back": ["the spot where they did the patch is red and hot and oozing pus"],
-    "fever_with_back_pain": ["running a high temperature and severe back pain since the patch"],
+    "severe_back_pain": ["running a high temperature and severe back pain since the patch"],
+    "rash_with_headache": ["there's a purple rash on his legs and a terrible headache since the LP"],
     "seizure": ["my wife just had a seizure, she had an epidural on monday"],
     "weakness_or_numbness": [
         "my left leg is weak and numb since this morning",
