@@ -27,6 +27,7 @@ class Analysis:
     terms: list[str]  # stems and concept tokens, for BM25
     content_words: list[str]  # corrected non-stopwords, for coverage
     known_words: int  # content words found in the vocabulary
+    foreign_words: int  # unknown words that are not English either: names of other things (drugs, games)
     subject: bool  # names the subject: blood patch, PDPH, dural puncture...
     context: bool  # names a procedure that causes it: epidural, spinal, lumbar puncture...
     hint: bool  # a word that points our way in a short question: patch, headache...
@@ -43,6 +44,7 @@ class Analyzer:
 
     def __init__(self, synonyms: SynonymsFile, corpus_texts: Iterable[str]) -> None:
         self._stopwords = frozenset(w for s in synonyms.stopwords for w in words(s))
+        self.abbreviations = {k.lower(): v for k, v in synonyms.abbreviations.items()}
         self._groups = {name: _phrase_set(terms) for name, terms in synonyms.groups.items()}
         self._hint_groups = frozenset(synonyms.hint_groups)
         self._markers = {
@@ -63,6 +65,7 @@ class Analyzer:
         self._frequency = counts
         # Off-topic words are recognised exactly but never become correction targets.
         self._off_topic_words = frozenset(w for t in [*synonyms.off_topic, *synonyms.never_ours] for w in words(t))
+        self._vocabulary = frozenset(counts) | self._off_topic_words
         self._targets = sorted(w for w in counts if len(w) >= 3 and not w.isdigit())
         # Phrase -> the groups / markers it belongs to: one dict lookup per n-gram on the hot path.
         self._gram_groups: dict[tuple[str, ...], list[str]] = {}
@@ -80,7 +83,7 @@ class Analyzer:
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(self._frequency) | self._off_topic_words
+        return self._vocabulary
 
     def correct(self, token: str) -> str:
         """Closest vocabulary word for a likely typo; known or short words stay as they are."""
@@ -119,18 +122,23 @@ class Analyzer:
     def analyze(self, text: str, *, query: bool = True) -> Analysis:
         """Queries get typo correction and count each term once; documents keep their counts."""
         raw = words(text)
+        if query:
+            raw = [w for token in raw for w in words(self.abbreviations.get(token, token))]
         tokens = [self.correct(t) for t in raw] if query else raw
         stems = [stem(t) for t in tokens]
         concepts, markers = self._concepts(stems)
         content = [t for t in tokens if t not in self._stopwords]
+        wordy = [t for t in content if not any(ch.isdigit() for ch in t)]  # "71", "1hr" say nothing of topic
         terms = [stem(t) for t in content] + concepts
         if query:
             terms = list(dict.fromkeys(terms))
-        known = sum(1 for t in content if t in self._frequency)
+        known = sum(1 for t in wordy if t in self._frequency)
+        foreign = sum(1 for t in wordy if t not in self._vocabulary and not is_english_word(t)) if query else 0
         return Analysis(
             terms,
-            content,
+            wordy,
             known,
+            foreign,
             subject="subject" in markers,
             context="context" in markers,
             hint="hint" in markers,

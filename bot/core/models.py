@@ -91,3 +91,5 @@ class SynonymsFile(_Strict):
     hints: list[NonEmpty] = Field(default_factory=list)
     hint_groups: list[NonEmpty] = Field(default_factory=list)
     stopwords: list[NonEmpty] = Field(default_factory=list)
+    # Chat spellings read as the word they stand for ("tmrw" -> "tomorrow"), before typo correction.
+    abbreviations: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)

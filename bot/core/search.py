@@ -35,8 +35,8 @@ class Thresholds:
     subject: float = 1.0
     context_with_hint: float = 1.5
     hint: float = 2.0
-    bare: float = 3.0  # no marker at all ("does it hurt?"): nearly every word must be one we know
-    bare_coverage: float = 0.75
+    bare: float = 3.0  # no marker at all ("does it hurt?")
+    bare_coverage: float = 0.67  # share of known words needed below the subject level
 
 
 class SearchIndex:
@@ -91,10 +91,13 @@ class SearchIndex:
             return score >= limits.subject
         if analysis.off_topic:
             return False
+        # Below the subject level, words we do not know are evidence of another subject
+        # ("knit an elbow patch", "apixaban instead of warfarin"); non-English ones count twice.
+        unknown_weight = len(analysis.content_words) + analysis.foreign_words
+        covered = analysis.known_words / max(1, unknown_weight) >= limits.bare_coverage
         if analysis.context:
             # "does an epidural hurt in labour" is about the epidural, not its headache.
-            return analysis.hint and score >= limits.context_with_hint
+            return analysis.hint and covered and score >= limits.context_with_hint
         if analysis.hint:
-            return score >= limits.hint
-        coverage = analysis.known_words / max(1, len(analysis.content_words))
-        return score >= limits.bare and coverage >= limits.bare_coverage
+            return covered and score >= limits.hint
+        return covered and score >= limits.bare

@@ -21,9 +21,13 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
+_APOSTROPHE_S = re.compile(r"'s\b")
+
+
 def words(text: str) -> list[str]:
-    """Plain word tokens; apostrophes are dropped so "can't" and "cant" meet."""
-    return _WORD.findall(fold(text).replace("'", ""))
+    """Plain word tokens; apostrophes are dropped so "can't" and "cant" meet, and "'s" goes
+    ("how big's the needle", "head's killing me") so it never glues onto a word."""
+    return _WORD.findall(_APOSTROPHE_S.sub("", fold(text)).replace("'", ""))
 
 
 def normalize(text: str) -> str:

@@ -15,6 +15,8 @@ HOLDOUT_SAFETY = Path(__file__).with_name("holdout2.yaml")
 HOLDOUT_CHAT = Path(__file__).with_name("holdout3.yaml")
 HOLDOUT_PHONE = Path(__file__).with_name("holdout4.yaml")
 HOLDOUT_MIXED = Path(__file__).with_name("holdout5.yaml")
+HOLDOUT_OOS = Path(__file__).with_name("holdout_oos.yaml")
+HOLDOUT_RF = Path(__file__).with_name("holdout_rf.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_held_out_sets_from_other_writers(library: Library, path: Path, top1_bar
     deliberately ambiguous (symptom words in non-emergency questions)."""
     result = evaluate(load_questions(path), lambda q: (library.answer(q).kind, library.answer(q).topic))
     print("\nholdout: " + result.summary())
-    assert result.red_flag_recall == 1.0, "\n".join(result.misses)
-    assert result.off_topic_rejection >= 0.90, "\n".join(result.misses)
+    assert result.red_flag_total == 0 or result.red_flag_recall == 1.0, "\n".join(result.misses)
+    assert result.off_topic_total == 0 or result.off_topic_rejection >= 0.90, "\n".join(result.misses)
     assert result.false_alarm_rate <= 0.03, "\n".join(result.misses)
     assert result.top1_accuracy >= top1_bar, "\n".join(result.misses)
