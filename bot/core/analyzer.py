@@ -44,7 +44,7 @@ class Analyzer:
 
     def __init__(self, synonyms: SynonymsFile, corpus_texts: Iterable[str]) -> None:
         self._stopwords = frozenset(w for s in synonyms.stopwords for w in words(s))
-        self.abbreviations = {k.lower(): v for k, v in synonyms.abbreviations.items()}
+        self._abbreviations = {k.lower(): v for k, v in synonyms.abbreviations.items()}
         self._groups = {name: _phrase_set(terms) for name, terms in synonyms.groups.items()}
         self._hint_groups = frozenset(synonyms.hint_groups)
         self._markers = {
@@ -123,7 +123,7 @@ class Analyzer:
         """Queries get typo correction and count each term once; documents keep their counts."""
         raw = words(text)
         if query:
-            raw = [w for token in raw for w in words(self.abbreviations.get(token, token))]
+            raw = [w for token in raw for w in words(self._abbreviations.get(token, token))]
         tokens = [self.correct(t) for t in raw] if query else raw
         stems = [stem(t) for t in tokens]
         concepts, markers = self._concepts(stems)
