@@ -28,6 +28,7 @@ EMERGENCIES = {
     "cauda_equina": ["after the patch i cant control my bladder and im numb between my legs"],
     "unconscious": ["he fainted twice today after the lumbar puncture"],
     "breathing_or_chest": ["cant breathe properly and my chest is tight after the patch"],
+    "clinical_signs": ["post-spinal pt now unrousable, GCS dropping"],
 }
 
 
@@ -153,3 +154,16 @@ def test_colloquial_wording(library: Library, message: str, urgent: bool) -> Non
 )
 def test_history_is_not_an_emergency(library: Library, question: str) -> None:
     assert library.answer(question).kind is not Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("New focal deficit in a post-spinal pt - L arm drift. Stroke call or anaesthetic review first?", True),
+        ("one pupil looks bigger than the other and I see double since the epidural", True),
+        ("Teaching question: how do you tell PDPH apart from a pre-eclampsia headache postpartum?", False),
+        ("Nurses, which symptoms after a blood patch need urgent review - back pain, leg weakness?", False),
+    ],
+)
+def test_clinicians_describing_a_patient_and_teaching_questions(library: Library, message: str, urgent: bool) -> None:
+    assert (library.answer(message).kind is Kind.RED_FLAG) is urgent

@@ -17,6 +17,7 @@ HOLDOUT_PHONE = Path(__file__).with_name("holdout4.yaml")
 HOLDOUT_MIXED = Path(__file__).with_name("holdout5.yaml")
 HOLDOUT_OOS = Path(__file__).with_name("holdout_oos.yaml")
 HOLDOUT_RF = Path(__file__).with_name("holdout_rf.yaml")
+HOLDOUT_RF2 = Path(__file__).with_name("holdout_rf2.yaml")
 
 
 @pytest.fixture(scope="module")
