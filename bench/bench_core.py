@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.core import Kind, load_library  # noqa: E402
-from bot.core.evaluation import evaluate, load_questions  # noqa: E402
+from bot.core.evaluation import evaluate, library_predictor, load_questions  # noqa: E402
 
 
 def timings(fn: Callable[[str], object], inputs: list[str], rounds: int) -> list[float]:
@@ -115,7 +115,7 @@ def main() -> None:
         f"search p99 ours/baseline: {rows[2][3] / rows[3][3]:.1f}x"
     )
 
-    ours = evaluate(questions, lambda q: (library.answer(q).kind, library.answer(q).topic))
+    ours = evaluate(questions, library_predictor(library))
 
     def plain_predict(q: str) -> tuple[str, str | None]:
         topic = baseline.search(q)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -63,6 +64,16 @@ class Report:
 def load_questions(path: Path) -> list[Labelled]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Labelled(str(i["q"]), i.get("topic"), i.get("kind", "search")) for i in items]
+
+
+def library_predictor(library: Any, audience: str = "patient") -> Callable[[str], tuple[str, str | None]]:
+    """`predict` for `evaluate`: one `answer()` call per question, kind and topic from it."""
+
+    def predict(question: str) -> tuple[str, str | None]:
+        answer = library.answer(question, audience)
+        return answer.kind, answer.topic
+
+    return predict
 
 
 def evaluate(questions: list[Labelled], predict: Callable[[str], tuple[str, str | None]]) -> Report:

@@ -11,9 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from bot.core.answer import Answer
 
@@ -49,14 +46,3 @@ def log_request(
         "outcome": outcome,
     }
     log.info(json.dumps(record, separators=(",", ":")))
-
-
-@contextmanager
-def timed() -> Iterator[dict[str, float]]:
-    """`with timed() as t: ...` then `t["ms"]` is the elapsed time in milliseconds."""
-    box = {"ms": 0.0}
-    start = time.perf_counter()
-    try:
-        yield box
-    finally:
-        box["ms"] = (time.perf_counter() - start) * 1000

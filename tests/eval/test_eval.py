@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Library
-from bot.core.evaluation import Report, evaluate, load_questions
+from bot.core.evaluation import Report, evaluate, library_predictor, load_questions
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 HOLDOUT = Path(__file__).with_name("holdout.yaml")
@@ -25,11 +25,7 @@ def report(library: Library) -> Report:
     questions = load_questions(QUESTIONS)
     assert len(questions) >= 150
 
-    def predict(text: str) -> tuple[str, str | None]:
-        answer = library.answer(text)
-        return answer.kind, answer.topic
-
-    result = evaluate(questions, predict)
+    result = evaluate(questions, library_predictor(library))
     print("\n" + result.summary())
     return result
 
@@ -61,7 +57,7 @@ def test_few_false_alarms(report: Report) -> None:
 def test_held_out_sets_from_other_writers(library: Library, path: Path, top1_bar: float) -> None:
     """Other writers' questions: the same safety bars; a lower topic bar where the questions are
     deliberately ambiguous (symptom words in non-emergency questions)."""
-    result = evaluate(load_questions(path), lambda q: (library.answer(q).kind, library.answer(q).topic))
+    result = evaluate(load_questions(path), library_predictor(library))
     print("\nholdout: " + result.summary())
     assert result.red_flag_total == 0 or result.red_flag_recall == 1.0, "\n".join(result.misses)
     assert result.off_topic_total == 0 or result.off_topic_rejection >= 0.90, "\n".join(result.misses)
