@@ -34,6 +34,8 @@ class Report:
     off_topic_total: int = 0
     false_alarms: int = 0
     normal_total: int = 0
+    crisis_hits: int = 0
+    crisis_total: int = 0
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -52,12 +54,22 @@ class Report:
     def false_alarm_rate(self) -> float:
         return self.false_alarms / max(1, self.normal_total)
 
+    @property
+    def crisis_recall(self) -> float:
+        return self.crisis_hits / max(1, self.crisis_total)
+
     def summary(self) -> str:
+        crisis = (
+            f", crisis recall {self.crisis_recall:.3f} ({self.crisis_hits}/{self.crisis_total})"
+            if self.crisis_total
+            else ""
+        )
         return (
             f"top-1 accuracy {self.top1_accuracy:.3f} ({self.top1_correct}/{self.top1_total}), "
             f"red-flag recall {self.red_flag_recall:.3f} ({self.red_flag_hits}/{self.red_flag_total}), "
             f"off-topic rejection {self.off_topic_rejection:.3f} ({self.off_topic_rejected}/{self.off_topic_total}), "
             f"red-flag false alarms {self.false_alarm_rate:.3f} ({self.false_alarms}/{self.normal_total})"
+            f"{crisis}"
         )
 
 
@@ -85,6 +97,10 @@ def evaluate(questions: list[Labelled], predict: Callable[[str], tuple[str, str 
             report.red_flag_total += 1
             hit = kind == Kind.RED_FLAG
             report.red_flag_hits += hit
+        elif item.kind == "crisis":
+            report.crisis_total += 1
+            hit = kind == "crisis"
+            report.crisis_hits += hit
         elif item.kind == "out_of_scope":
             report.off_topic_total += 1
             hit = kind == Kind.OUT_OF_SCOPE
