@@ -112,12 +112,74 @@ def cmd_lint(args: argparse.Namespace) -> int:
         count = sum(1 for e in exc.errors if e.severity == "error")
         print(f"{count} error(s) in {exc.errors[0].path.parent if exc.errors else directory}", file=sys.stderr)
         return ExitStatus.CONTENT_INVALID
+    from bot.core.checks import model_errors, rule_example_errors
+
+    errors = rule_example_errors(content) + model_errors(content)
     for warning in content.warnings:
         print(warning, file=sys.stderr)
+    if errors:
+        for error in errors:
+            print(error, file=sys.stderr)
+        print(f"{len(errors)} error(s) in {content.root}", file=sys.stderr)
+        return ExitStatus.CONTENT_INVALID
+    rules = content.safety.red_flags.rules
     print(
         f"ok: {len(content.topics)} topics, {len(content.sources)} sources, "
-        f"{sum(len(t.snippets) for t in content.topics)} snippets, {len(content.warnings)} warning(s)"
+        f"{sum(len(t.snippets) for t in content.topics)} snippets, "
+        f"{sum(len(s.questions) for s in content.questions)} labelled questions, {len(rules)} safety rules "
+        f"({sum(len(r.must_fire) + len(r.must_not_fire) for r in rules)} rule examples checked), "
+        f"router model current, {len(content.warnings)} warning(s)"
     )
+    return ExitStatus.OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit the router and triage models on content/ and save them beside it."""
+    import time
+
+    from bot.core import ContentInvalid, load_content
+    from bot.core.modelstore import model_path
+    from bot.core.training import train
+
+    try:
+        content = load_content(args.content)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return ExitStatus.CONTENT_INVALID
+    from bot.core.modelstore import training_hash
+
+    examples = content.examples()
+    started = time.perf_counter()
+    trained = train(examples, content_hash=training_hash(content.root, content.topics))
+    path = model_path(content.root)
+    trained.save(path)
+    print(
+        f"trained on {len(examples)} labelled questions in {time.perf_counter() - started:.1f} s "
+        f"(temperature {trained.temperature:.3f}); saved {path}"
+    )
+    return ExitStatus.OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Leave-one-set-out figures: each labelled set scored by a model trained without it."""
+    from bot.core import ContentInvalid, load_content
+    from bot.core.evaluation import cross_validate
+
+    try:
+        content = load_content(args.content)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return ExitStatus.CONTENT_INVALID
+    names = args.sets or None
+    for name, report in cross_validate(content, names):
+        if args.json:
+            _print_json({"set": name, **report.to_json()}, sys.stdout)
+        else:
+            print(f"{name}: {report.summary()}", flush=True)
+            if args.misses:
+                print("\n".join(f"  {m}" for m in report.misses))
     return ExitStatus.OK
 
 
@@ -151,6 +213,8 @@ COMMANDS = {
     "sources": cmd_sources,
     "shell": cmd_shell,
     "lint": cmd_lint,
+    "train": cmd_train,
+    "eval": cmd_eval,
     "run": cmd_run,
     "sync": cmd_sync,
     "reload": cmd_reload,

@@ -58,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
     _content_option(lint)
 
+    train = sub.add_parser("train", help="fit the router and triage models on the labelled questions and save them")
+    _content_option(train)
+
+    evaluate = sub.add_parser(
+        "eval", help="score each labelled-question set with a model trained without it (leave one set out)"
+    )
+    evaluate.add_argument("sets", nargs="*", metavar="SET", help="set names (file stems); default: every set")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per set")
+    evaluate.add_argument("--misses", action="store_true", help="list every question the model got wrong")
+    _content_option(evaluate)
+
     run = sub.add_parser("run", help="run the bot on a platform: discord, slack or all")
     run.add_argument("platform", choices=("discord", "slack", "all"))
     run.add_argument("--socket", action="store_true", help="Slack: use Socket Mode (needs SLACK_APP_TOKEN)")

@@ -3,7 +3,7 @@
 It imports no platform library; adapters call `load_library().answer(...)`.
 """
 
-from bot.core.answer import AUDIENCES, Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef
+from bot.core.answer import AUDIENCES, Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef, Triage
 from bot.core.library import MAX_QUESTION_CHARS, Library, load_library
 from bot.core.loader import ContentError, ContentInvalid, default_content_dir, load_content
 
@@ -19,6 +19,7 @@ __all__ = [
     "Library",
     "SourceRef",
     "TopicRef",
+    "Triage",
     "default_content_dir",
     "load_content",
     "load_library",

@@ -24,6 +24,17 @@ class Kind(StrEnum):
     RED_FLAG = "red_flag"  # emergency symptoms: urgent-care message first
     OUT_OF_SCOPE = "out_of_scope"  # not about EBP / PDPH
     NOT_FOUND = "not_found"  # a topic name that matches nothing (or unusable input)
+    CLARIFY = "clarify"  # the router is unsure: "Did you mean…" with topic suggestions, never a silent guess
+    CRISIS = "crisis"  # self-harm or suicidal thoughts: crisis support first
+
+
+class Triage(StrEnum):
+    """How urgent a message is, decided before any topic is picked."""
+
+    EMERGENCY = "emergency"  # get urgent care now
+    SAME_DAY = "same_day"  # contact your team today
+    CRISIS = "crisis"  # crisis support now
+    INFO = "info"  # ordinary information
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +108,19 @@ class Answer:
     reviewed: dt.date | None = None
     red_flags: tuple[str, ...] = ()  # ids of the safety rules that fired
     error: str | None = None
+    triage: Triage = Triage.INFO
+    language: str | None = None  # ISO 639-1 code when the message is not in English
     score: float = 0.0  # search confidence, for logs and benchmarks
     topics: tuple[TopicRef, ...] = field(default=(), repr=False)  # every topic, for "valid topics" lists
 
     @property
     def is_red_flag(self) -> bool:
         return self.kind is Kind.RED_FLAG
+
+    @property
+    def is_urgent(self) -> bool:
+        """Red flags and crisis answers: the `urgent` text goes first, before anything else."""
+        return self.kind in (Kind.RED_FLAG, Kind.CRISIS)
 
     def sources(self) -> tuple[SourceRef, ...]:
         """Unique sources in first-cited order; citation marker n is index n-1."""
@@ -131,6 +149,10 @@ class Answer:
             "message": self.message,
             "reviewed": self.reviewed.isoformat() if self.reviewed else None,
         }
+        data["triage"] = self.triage.value
+        data["confidence"] = round(self.score, 4)
+        if self.language is not None:
+            data["language"] = self.language
         if self.error is not None:
             data["error"] = self.error
         return data

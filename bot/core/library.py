@@ -12,19 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.analyzer import Analyzer
-from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef
+from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef, Triage
+from bot.core.language import detect_language
 from bot.core.loader import Content, ContentInvalid, load_content
+from bot.core.markup import strip_markup
 from bot.core.models import TopicModel
+from bot.core.modelstore import Models, load_models
 from bot.core.resolve import TopicResolver
+from bot.core.router import RUNNER_UP_SHARE, TopicRouter
 from bot.core.safety import RedFlagDetector
-from bot.core.search import SearchIndex
+from bot.core.triage import Triager, TriageResult
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 RED_FLAG_TOPIC = "red_flags"
 MAX_RELATED = 3
-CLOSE_SECOND = 0.9  # a search runner-up this close to the winner is offered first among related topics
 
 
 @dataclass(frozen=True)
@@ -36,31 +39,34 @@ class _State:
     refs: tuple[TopicRef, ...]
     sources: dict[str, SourceRef]
     resolver: TopicResolver
-    index: SearchIndex
-    red_flags: RedFlagDetector
+    triage: Triager
+    router: TopicRouter
 
     @classmethod
-    def build(cls, content: Content) -> _State:
+    def build(cls, content: Content, models: Models | None = None) -> _State:
         corpus = [
             text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))
         ]
         analyzer = Analyzer(content.synonyms, corpus)
+        models = models or load_models(content)
+        red_flags = RedFlagDetector(content.safety.red_flags, analyzer.vocabulary)
         return cls(
             content=content,
             topics={t.id: t for t in content.topics},
             refs=tuple(TopicRef(t.id, t.title, t.command or t.id) for t in content.topics),
             sources={s.id: SourceRef(s.id, s.title, s.publisher, s.year, s.url) for s in content.sources.values()},
             resolver=TopicResolver(content.topics),
-            index=SearchIndex(content.topics, analyzer),
-            red_flags=RedFlagDetector(content.safety.red_flags, analyzer.vocabulary),
+            triage=Triager(red_flags, models.emergency, models.crisis),
+            router=TopicRouter(models.router, models.temperature),
         )
 
 
 class Library:
     """Answers questions from one content directory."""
 
-    def __init__(self, content: Content) -> None:
-        self._state = _State.build(content)
+    def __init__(self, content: Content, models: Models | None = None) -> None:
+        """`models` overrides the trained router saved with the content (evaluation folds use this)."""
+        self._state = _State.build(content, models)
         self._reload_lock = threading.Lock()
 
     # -- reading -----------------------------------------------------------------
@@ -89,13 +95,17 @@ class Library:
 
     # -- answering ---------------------------------------------------------------
     def answer(self, text: str, audience: Audience = "patient") -> Answer:
-        """Answer free text: red flags first, then an exact topic name, then search."""
+        """Answer free text: crisis and emergencies first, then an exact topic name, then the router."""
         state = self._state
         question = text.strip()
-        flags = state.red_flags.check(question)
-        if flags:
-            return self._red_flag(state, question, audience, tuple(f.rule_id for f in flags))
-        if not question:
+        clean = strip_markup(question)
+        language = detect_language(clean[: MAX_QUESTION_CHARS * 4]) if clean else "en"
+        triage = state.triage.assess(clean[: MAX_QUESTION_CHARS * 4], language)
+        if triage.tier is Triage.CRISIS:
+            return self._crisis(state, question, audience)
+        if triage.tier is Triage.EMERGENCY:
+            return self._red_flag(state, question, audience, triage, language)
+        if not clean:
             return self._not_found(state, question, audience, (), "Type a question or a topic name.")
         if len(question) > MAX_QUESTION_CHARS:
             return self._not_found(
@@ -106,11 +116,14 @@ class Library:
                 f"That message is too long ({len(question)} characters). Please ask in under {MAX_QUESTION_CHARS}.",
                 error="question_too_long",
             )
-        exact = state.resolver.exact(question)
+        exact = state.resolver.exact(clean)
         if exact:
-            return self._topic(state, exact, question, audience, Kind.TOPIC)
-        result = state.index.search(question)
-        if result.topic_id is None:
+            return self._topic(state, exact, question, audience, Kind.TOPIC, triage=triage)
+        if language != "en":
+            return self._other_language(state, question, audience, language)
+        route = state.router.route(clean)
+        refs = {r.id: r for r in state.refs}
+        if route.kind == "out_of_scope":
             return Answer(
                 question=question,
                 kind=Kind.OUT_OF_SCOPE,
@@ -119,12 +132,34 @@ class Library:
                 disclaimer=state.content.safety.disclaimer,
                 message=state.content.safety.out_of_scope,
                 topics=state.refs,
-                score=result.score,
+                score=route.confidence,
             )
-        runner_up = result.ranked[1] if len(result.ranked) > 1 else None
-        close_second = runner_up[0] if runner_up and runner_up[1] >= CLOSE_SECOND * result.score else None
+        if route.kind == "clarify":
+            same_day = self._same_day_notice(state, triage)
+            message = state.content.safety.clarify
+            return Answer(
+                question=question,
+                kind=Kind.CLARIFY,
+                audience=audience,
+                title="Did you mean…",
+                disclaimer=state.content.safety.disclaimer,
+                suggestions=tuple(refs[t] for t in route.suggestions if t in refs),
+                message=f"{same_day}\n\n{message}" if same_day else message,
+                topics=state.refs,
+                triage=triage.tier,
+                score=route.confidence,
+            )
+        runner_up = route.ranked[1] if len(route.ranked) > 1 else None
+        close_second = runner_up[0] if runner_up and runner_up[1] >= RUNNER_UP_SHARE * route.confidence else None
         return self._topic(
-            state, result.topic_id, question, audience, Kind.SEARCH, score=result.score, also=close_second
+            state,
+            route.topic,
+            question,
+            audience,
+            Kind.SEARCH,
+            score=route.confidence,
+            also=close_second,
+            triage=triage,
         )
 
     def topic(self, name: str, audience: Audience = "patient") -> Answer:
@@ -138,9 +173,12 @@ class Library:
         exact = state.resolver.exact(query)
         if exact:
             return self._topic(state, exact, query, audience, Kind.TOPIC)
-        flags = state.red_flags.check(query)
-        if flags:
-            return self._red_flag(state, query, audience, tuple(f.rule_id for f in flags))
+        language = detect_language(strip_markup(query))
+        triage = state.triage.assess(strip_markup(query), language)
+        if triage.tier is Triage.CRISIS:
+            return self._crisis(state, query, audience)
+        if triage.tier is Triage.EMERGENCY:
+            return self._red_flag(state, query, audience, triage, language)
         resolution = state.resolver.resolve(query)
         if resolution.topic_id:
             return self._topic(state, resolution.topic_id, query, audience, Kind.TOPIC)
@@ -159,7 +197,7 @@ class Library:
         """Re-read content; on any error keep the current content and return the errors."""
         with self._reload_lock:
             try:
-                content = load_content(root or self.content_dir)
+                content = load_content(root or self.content_dir, questions=False)
                 state = _State.build(content)
             except ContentInvalid as exc:
                 return [str(e) for e in exc.errors]
@@ -191,8 +229,10 @@ class Library:
         kind: Kind,
         score: float = 0.0,
         also: str | None = None,
+        triage: TriageResult | None = None,
     ) -> Answer:
         topic = state.topics[topic_id]
+        same_day = self._same_day_notice(state, triage)
         return Answer(
             question=question,
             kind=kind,
@@ -205,24 +245,82 @@ class Library:
             reviewed=topic.reviewed,
             topics=state.refs,
             score=score,
+            message=same_day,
+            triage=Triage.SAME_DAY if same_day else Triage.INFO,
         )
 
-    def _red_flag(self, state: _State, question: str, audience: Audience, rules: tuple[str, ...]) -> Answer:
+    @staticmethod
+    def _same_day_notice(state: _State, triage: TriageResult | None) -> str | None:
+        if triage is None or triage.tier is not Triage.SAME_DAY:
+            return None
+        same_day = state.content.safety.same_day
+        return f"**{same_day.title}.** {same_day.text}"
+
+    def _red_flag(
+        self, state: _State, question: str, audience: Audience, triage: TriageResult, language: str = "en"
+    ) -> Answer:
+        """The urgent-care answer, fitted to the reader and naming what triggered it."""
         urgent = state.content.safety.urgent_care
         topic = state.topics.get(RED_FLAG_TOPIC)
+        symptoms = "; ".join(label[0].lower() + label[1:] for label in triage.labels)
+        template = urgent.clinician if audience == "clinician" else urgent.patient
+        if not symptoms:
+            symptoms = "signs of an emergency" if audience == "clinician" else "symptoms that can be a warning sign"
+        text = template.replace("{symptoms}", symptoms)
+        title = urgent.title
+        translation = urgent.translations.get(language)
+        if translation is not None:
+            title = translation.title
+            text = f"{translation.text}\n\n{text}"
         return Answer(
             question=question,
             kind=Kind.RED_FLAG,
             audience=audience,
-            title=urgent.title,
+            title=title,
             disclaimer=state.content.safety.disclaimer,
             topic=RED_FLAG_TOPIC,
             snippets=self._snippets(state, topic, audience) if topic else (),
             related=(),
-            urgent=urgent.text,
+            urgent=text,
             reviewed=topic.reviewed if topic else None,
-            red_flags=rules,
+            red_flags=triage.rules,
             topics=state.refs,
+            triage=Triage.EMERGENCY,
+            language=language if language != "en" else None,
+        )
+
+    def _crisis(self, state: _State, question: str, audience: Audience) -> Answer:
+        """Crisis support first: helplines by country and the local emergency number."""
+        crisis = state.content.safety.crisis
+        lines = [crisis.text.strip()]
+        lines += [f"• {country}: {'; '.join(numbers)}" for country, numbers in crisis.helplines.items()]
+        lines.append(crisis.local.strip())
+        return Answer(
+            question=question,
+            kind=Kind.CRISIS,
+            audience=audience,
+            title=crisis.title,
+            disclaimer=state.content.safety.disclaimer,
+            urgent="\n".join(lines),
+            topics=state.refs,
+            triage=Triage.CRISIS,
+        )
+
+    def _other_language(self, state: _State, question: str, audience: Audience, language: str) -> Answer:
+        """A short reply in the reader's language: we answer in English for now."""
+        translation = state.content.safety.urgent_care.translations.get(language)
+        english = "For now I can only answer in English. If you have warning signs, get urgent medical help."
+        message = f"{translation.english_only}\n\n{english}" if translation else english
+        return Answer(
+            question=question,
+            kind=Kind.OUT_OF_SCOPE,
+            audience=audience,
+            title="English only for now",
+            disclaimer=state.content.safety.disclaimer,
+            message=message,
+            topics=state.refs,
+            language=language,
+            error="unsupported_language",
         )
 
     def _not_found(
@@ -250,4 +348,4 @@ class Library:
 
 def load_library(content_dir: Path | str | None = None) -> Library:
     """Load and validate content (raises ContentInvalid with every error) and index it."""
-    return Library(load_content(Path(content_dir) if content_dir is not None else None))
+    return Library(load_content(Path(content_dir) if content_dir is not None else None, questions=False))

@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.core.models import SafetyFile, SourceModel, SourcesFile, SynonymsFile, TopicModel
+from bot.core.examples import Example
+from bot.core.models import (
+    QuestionModel,
+    QuestionsFile,
+    SafetyFile,
+    SourceModel,
+    SourcesFile,
+    SynonymsFile,
+    TopicModel,
+)
 from bot.core.text import normalize
 from bot.core.yamlio import LocatedYaml, PathKey, YamlSyntaxError, load_located
 
@@ -55,6 +64,35 @@ class Content:
     safety: SafetyFile
     synonyms: SynonymsFile
     warnings: tuple[ContentError, ...] = field(default=())
+    questions: tuple[LabelledSet, ...] = field(default=())
+    questions_loaded: bool = True
+
+    def with_questions(self) -> Content:
+        """This content with its labelled questions read and validated (raises ContentInvalid)."""
+        if self.questions_loaded:
+            return self
+        errors: list[ContentError] = []
+        questions = _load_questions(self.root, {t.id for t in self.topics}, errors)
+        if errors:
+            raise ContentInvalid(errors)
+        return replace(self, questions=questions, questions_loaded=True)
+
+    def examples(self, *, exclude: str | None = None) -> list[Example]:
+        """Training examples: every topic's example questions and every labelled set but `exclude`."""
+        out = [Example(text, topic.id, "search") for topic in self.topics for text in topic.examples]
+        for labelled in self.questions:
+            if labelled.name != exclude:
+                out += [Example(q.q, q.topic, q.kind) for q in labelled.questions]
+        return out
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """One file of labelled questions; its name is the file stem (`holdout3`)."""
+
+    name: str
+    path: Path
+    questions: tuple[QuestionModel, ...]
 
 
 def default_content_dir() -> Path:
@@ -105,8 +143,12 @@ def _load_file(path: Path, errors: list[ContentError]) -> LocatedYaml | None:
     return None
 
 
-def load_content(root: Path | None = None, *, today: dt.date | None = None) -> Content:
-    """Load every content file; raise ContentInvalid listing all errors if any."""
+def load_content(root: Path | None = None, *, today: dt.date | None = None, questions: bool = True) -> Content:
+    """Load every content file; raise ContentInvalid listing all errors if any.
+
+    `questions=False` skips the labelled questions (thousands of lines the bot needs
+    only to retrain); `Content.with_questions()` reads them when they are needed.
+    """
     root = Path(root) if root is not None else default_content_dir()
     today = today or dt.date.today()
     errors: list[ContentError] = []
@@ -145,10 +187,43 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None) -> C
     topics, topic_docs = _load_topics(root, errors)
     _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)
     topics = _ordered(root, topics, errors)
+    labelled = _load_questions(root, {t.id for t in topics}, errors) if questions else ()
 
     if errors or safety is None or synonyms is None:
         raise ContentInvalid(errors + warnings)
-    return Content(root, sources, tuple(topics), safety, synonyms, tuple(warnings))
+    return Content(root, sources, tuple(topics), safety, synonyms, tuple(warnings), labelled, questions)
+
+
+def _load_questions(root: Path, topic_ids: set[str], errors: list[ContentError]) -> tuple[LabelledSet, ...]:
+    """Labelled questions: a list per file; each label must name a real topic and fit its kind."""
+    sets: list[LabelledSet] = []
+    for path in sorted((root / "questions").glob("*.yaml")):
+        doc = _load_file(path, errors)
+        if doc is None:
+            continue
+        wrapped = LocatedYaml(doc.path, {"questions": doc.data}, {("questions", *k): v for k, v in doc.lines.items()})
+        parsed = _validate(QuestionsFile, wrapped, errors)
+        if parsed is None:
+            continue
+        seen: dict[str, int] = {}
+        for index, item in enumerate(parsed.questions):
+            line = doc.line_of((index,))
+            where = f"[{index}]"
+            needs_topic = item.kind in ("search", "same_day")
+            if item.topic is not None and item.topic not in topic_ids:
+                errors.append(ContentError(path, line, f"{where}.topic", f"unknown topic id {item.topic!r}"))
+            elif needs_topic and item.topic is None:
+                errors.append(ContentError(path, line, f"{where}.topic", f"a {item.kind} question needs a topic"))
+            elif item.kind in ("crisis", "out_of_scope") and item.topic is not None:
+                errors.append(ContentError(path, line, f"{where}.topic", f"a {item.kind} question has no topic (null)"))
+            elif item.kind == "red_flag" and item.topic not in (None, "red_flags"):
+                errors.append(ContentError(path, line, f"{where}.topic", "a red_flag question's topic is red_flags"))
+            key = " ".join(item.q.lower().split())
+            if key in seen:
+                errors.append(ContentError(path, line, f"{where}.q", f"same question as item [{seen[key]}]"))
+            seen[key] = index
+        sets.append(LabelledSet(path.stem, path, tuple(parsed.questions)))
+    return tuple(sets)
 
 
 def _load_topics(root: Path, errors: list[ContentError]) -> tuple[list[TopicModel], dict[str, LocatedYaml]]:
@@ -262,7 +337,7 @@ def _check_safety(safety: SafetyFile, doc: LocatedYaml, errors: list[ContentErro
                     errors.append(
                         ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"unknown concept {concept!r}")
                     )
-    for key in ("asking_about", "happening_now"):
+    for key in ("asking_about", "happening_now", "resolved", "still_now"):
         for index, pattern in enumerate(getattr(safety.red_flags, key)):
             try:
                 re.compile(pattern)

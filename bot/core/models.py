@@ -49,7 +49,43 @@ class TopicModel(_Strict):
     snippets: list[SnippetModel] = Field(min_length=1)
 
 
+class QuestionModel(_Strict):
+    """One labelled message the router and triage learn from (content/questions/*.yaml)."""
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    topic: TopicId | None = None
+    kind: Literal["search", "red_flag", "same_day", "crisis", "out_of_scope"] = "search"
+
+
+class QuestionsFile(_Strict):
+    questions: list[QuestionModel]
+
+
 class UrgentCare(_Strict):
+    title: NonEmpty
+    text: NonEmpty  # the full list of urgent symptoms (kept for reference and the red_flags topic)
+    # Short, audience-specific first lines; "{symptoms}" becomes the labels of the rules that fired.
+    patient: NonEmpty
+    clinician: NonEmpty
+    # The same urgent message in other languages, for emergencies written in them (es, fr, pt, de...).
+    translations: dict[NonEmpty, UrgentTranslation] = Field(default_factory=dict)
+
+
+class UrgentTranslation(_Strict):
+    title: NonEmpty
+    text: NonEmpty
+    english_only: NonEmpty  # "I answer in English for now", for ordinary questions in this language
+
+
+class CrisisCare(_Strict):
+    title: NonEmpty
+    text: NonEmpty
+    # Country -> lines such as "Samaritans: call 116 123 (free, day or night)".
+    helplines: dict[NonEmpty, list[NonEmpty]] = Field(min_length=1)
+    local: NonEmpty  # "Anywhere else: call your local emergency number."
+
+
+class SameDay(_Strict):
     title: NonEmpty
     text: NonEmpty
 
@@ -57,8 +93,13 @@ class UrgentCare(_Strict):
 class RedFlagRule(_Strict):
     id: TopicId
     label: NonEmpty
+    # emergency: urgent care now; same_day: contact your team today; crisis: self-harm, crisis support now.
+    tier: Literal["emergency", "same_day", "crisis"] = "emergency"
     # Every group must match; a group matches when any of its concepts does.
     all: list[list[NonEmpty]] = Field(min_length=1)
+    # Checked by `bloodpatch-bot lint`: what this rule must catch and what it must leave alone.
+    must_fire: list[NonEmpty] = Field(default_factory=list)
+    must_not_fire: list[NonEmpty] = Field(default_factory=list)
 
 
 class RedFlagConfig(_Strict):
@@ -69,13 +110,19 @@ class RedFlagConfig(_Strict):
     # is not an emergency, unless it also describes something happening now.
     asking_about: list[NonEmpty] = Field(default_factory=list)
     happening_now: list[NonEmpty] = Field(default_factory=list)
+    # Regexes: the symptom is over or in the past, unless `still_now` says it is back or happening.
+    resolved: list[NonEmpty] = Field(default_factory=list)
+    still_now: list[NonEmpty] = Field(default_factory=list)
 
 
 class SafetyFile(_Strict):
     disclaimer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     out_of_scope: NonEmpty
     not_found: NonEmpty
+    clarify: NonEmpty
     urgent_care: UrgentCare
+    same_day: SameDay
+    crisis: CrisisCare
     red_flags: RedFlagConfig
 
 

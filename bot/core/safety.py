@@ -39,6 +39,7 @@ class _Concept:
 class RedFlagMatch:
     rule_id: str
     label: str
+    tier: str = "emergency"  # emergency | same_day | crisis
 
 
 class RedFlagDetector:
@@ -60,10 +61,12 @@ class RedFlagDetector:
                     phrases.append(phrase)
                     vocabulary.update(phrase)
             self._concepts[name] = _Concept(tuple(phrases), tuple(patterns))
-        self._rules = [(rule.id, rule.label, [tuple(g) for g in rule.all]) for rule in config.rules]
+        self._rules = [(rule.id, rule.label, rule.tier, [tuple(g) for g in rule.all]) for rule in config.rules]
         self._negations = frozenset(config.negations)
         self._asking = [re.compile(p) for p in config.asking_about]
         self._now = [re.compile(p) for p in config.happening_now]
+        self._resolved = [re.compile(p) for p in config.resolved]
+        self._still_now = [re.compile(p) for p in config.still_now]
         # Words a typo may be corrected to. Real English words are never corrected (see
         # `_correct`), so "fewer" stays "fewer" while "feverr" and "stif nekc" are fixed.
         self._fuzzy_targets = sorted(w for w in vocabulary if len(w) >= 4)
@@ -87,12 +90,13 @@ class RedFlagDetector:
         joined = " ".join(tokens)
         present = {name for name, concept in self._concepts.items() if self._present(concept, tokens, clauses, joined)}
         fired = [
-            RedFlagMatch(rule_id, label)
-            for rule_id, label, groups in self._rules
+            RedFlagMatch(rule_id, label, tier)
+            for rule_id, label, tier, groups in self._rules
             if all(any(c in present for c in group) for group in groups)
         ]
-        if fired and self._only_asking_about(text):
-            return []
+        if any(f.tier != "crisis" for f in fired) and (self._only_asking_about(text) or self._over(text)):
+            # A question *about* a symptom is not one happening now; thoughts of self-harm always count.
+            return [f for f in fired if f.tier == "crisis"]
         return fired
 
     def _correct(self, token: str) -> str:
@@ -119,6 +123,11 @@ class RedFlagDetector:
         """A negation word shortly before `start`, in the same clause ("no fever", "not numb")."""
         first = max(0, start - _NEGATION_WINDOW)
         return any(tokens[i] in self._negations and clauses[i] == clauses[start] for i in range(first, start))
+
+    def _over(self, text: str) -> bool:
+        """History or a symptom that has passed ("years ago", "it wore off"), and nothing says it is back."""
+        plain = fold(text).replace("'", "")
+        return any(p.search(plain) for p in self._resolved) and not any(p.search(plain) for p in self._still_now)
 
     def _only_asking_about(self, text: str) -> bool:
         plain = fold(text).replace("'", "").strip()

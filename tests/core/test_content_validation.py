@@ -76,6 +76,9 @@ def test_lint_prints_every_error_and_exits_1(content_copy: Path) -> None:
 def test_lint_warns_on_stale_review_but_passes(content_copy: Path) -> None:
     shutil.copy(BROKEN / "stale.yaml", content_copy / "topics")
     result = run_cli("lint", str(content_copy))
+    assert result.returncode == 1 and "run `bloodpatch-bot train`" in result.stderr  # a new topic: retrain
+    assert run_cli("train", "--content", str(content_copy)).returncode == 0
+    result = run_cli("lint", str(content_copy))
     assert result.returncode == 0, result.stderr
     assert "stale.yaml:8: warning: reviewed: last reviewed 2020-01-01, over 12 months ago" in result.stderr
     assert result.stdout.startswith("ok: 16 topics")

@@ -1,65 +1,89 @@
-"""Quality bars on our own labelled set (a separate hidden set is used too, so rules stay general)."""
+"""Quality on text the model never saw: each labelled set is scored by a model trained without it.
+
+The sets live in content/questions/ (they are training data too). `holdout*` sets were written
+by people who saw neither the content nor the other sets; each file's header gives its first-run
+figures. Bars here are the regression floor: safety bars are absolute, topic bars sit a little
+under today's figures so a change that loses ground fails.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from bot.core import Library
-from bot.core.evaluation import Report, evaluate, library_predictor, load_questions
+from bot.core.evaluation import Report, cross_validate
+from bot.core.modelstore import model_path, read_models
 
-QUESTIONS = Path(__file__).with_name("questions.yaml")
-HOLDOUT = Path(__file__).with_name("holdout.yaml")
-HOLDOUT_SAFETY = Path(__file__).with_name("holdout2.yaml")
-HOLDOUT_CHAT = Path(__file__).with_name("holdout3.yaml")
-HOLDOUT_PHONE = Path(__file__).with_name("holdout4.yaml")
-HOLDOUT_MIXED = Path(__file__).with_name("holdout5.yaml")
-HOLDOUT_OOS = Path(__file__).with_name("holdout_oos.yaml")
-HOLDOUT_RF = Path(__file__).with_name("holdout_rf.yaml")
-HOLDOUT_RF2 = Path(__file__).with_name("holdout_rf2.yaml")
+# set -> top-1 floor (leave-one-set-out)
+TOP1_FLOOR = {
+    "questions": 0.88,
+    "holdout": 0.90,
+    "holdout2": 0.84,
+    "holdout3": 0.85,
+    "holdout4": 0.88,
+    "holdout5": 0.90,
+    "holdout_blind6": 0.80,
+    "holdout_oos": 0.70,
+    "holdout_rf": 0.75,
+    "holdout_rf2": 0.62,
+}
 
 
-@pytest.fixture(scope="module")
-def report(library: Library) -> Report:
-    questions = load_questions(QUESTIONS)
-    assert len(questions) >= 150
-
-    result = evaluate(questions, library_predictor(library))
-    print("\n" + result.summary())
+@pytest.fixture(scope="session")
+def reports(library: Library) -> dict[str, Report]:
+    content = library._state.content
+    saved = read_models(model_path(content.root))
+    assert saved is not None
+    result = dict(cross_validate(content, list(TOP1_FLOOR), temperature=saved.temperature))
+    for name, report in result.items():
+        print(f"\n{name}: {report.summary()}")
     return result
 
 
-def test_set_has_the_required_mix(report: Report) -> None:
-    assert report.red_flag_total >= 20
-    assert report.off_topic_total >= 20
+def test_every_eval_set_is_scored(reports: dict[str, Report]) -> None:
+    assert set(reports) == set(TOP1_FLOOR)
 
 
-def test_top1_accuracy(report: Report) -> None:
-    assert report.top1_accuracy >= 0.90, "\n".join(report.misses)
+@pytest.mark.parametrize("name", list(TOP1_FLOOR))
+def test_every_emergency_gets_the_urgent_answer(reports: dict[str, Report], name: str) -> None:
+    report = reports[name]
+    assert report.red_flag_recall == 1.0 or report.red_flag_total == 0, "\n".join(
+        m for m in report.misses if m.startswith("[red_flag")
+    )
 
 
-def test_red_flag_recall_is_total(report: Report) -> None:
-    assert report.red_flag_recall == 1.0, "\n".join(m for m in report.misses if m.startswith("[red_flag"))
+@pytest.mark.parametrize("name", list(TOP1_FLOOR))
+def test_few_false_alarms(reports: dict[str, Report], name: str) -> None:
+    report = reports[name]
+    assert report.false_alarm_rate <= 0.03, "\n".join(m for m in report.misses if "got red_flag" in m)
 
 
-def test_off_topic_rejection(report: Report) -> None:
-    assert report.off_topic_rejection >= 0.90, "\n".join(m for m in report.misses if m.startswith("[out_of"))
+@pytest.mark.parametrize("name", list(TOP1_FLOOR))
+def test_off_topic_is_rejected(reports: dict[str, Report], name: str) -> None:
+    report = reports[name]
+    assert report.off_topic_total == 0 or report.off_topic_rejection >= 0.90, "\n".join(
+        m for m in report.misses if m.startswith("[out_of")
+    )
 
 
-def test_few_false_alarms(report: Report) -> None:
-    assert report.false_alarm_rate <= 0.03
+@pytest.mark.parametrize("name", list(TOP1_FLOOR))
+def test_topic_right_first_time(reports: dict[str, Report], name: str) -> None:
+    assert reports[name].top1_accuracy >= TOP1_FLOOR[name], "\n".join(reports[name].misses)
 
 
-@pytest.mark.parametrize(
-    ("path", "top1_bar"), [(HOLDOUT, 0.85), (HOLDOUT_SAFETY, 0.75), (HOLDOUT_CHAT, 0.75), (HOLDOUT_PHONE, 0.80)]
-)
-def test_held_out_sets_from_other_writers(library: Library, path: Path, top1_bar: float) -> None:
-    """Other writers' questions: the same safety bars; a lower topic bar where the questions are
-    deliberately ambiguous (symptom words in non-emergency questions)."""
-    result = evaluate(load_questions(path), library_predictor(library))
-    print("\nholdout: " + result.summary())
-    assert result.red_flag_total == 0 or result.red_flag_recall == 1.0, "\n".join(result.misses)
-    assert result.off_topic_total == 0 or result.off_topic_rejection >= 0.90, "\n".join(result.misses)
-    assert result.false_alarm_rate <= 0.03, "\n".join(result.misses)
-    assert result.top1_accuracy >= top1_bar, "\n".join(result.misses)
+def test_crisis_messages_get_crisis_support(reports: dict[str, Report]) -> None:
+    crisis = [r for r in reports.values() if r.crisis_total]
+    assert crisis and all(r.crisis_recall == 1.0 for r in crisis)
+
+
+def test_pooled_figures(reports: dict[str, Report]) -> None:
+    pooled = Report()
+    for report in reports.values():
+        for key in vars(pooled):
+            if key != "misses":
+                setattr(pooled, key, getattr(pooled, key) + getattr(report, key))
+    print("\npooled: " + pooled.summary())
+    assert pooled.red_flag_recall == 1.0
+    assert pooled.off_topic_rejection >= 0.95
+    assert pooled.false_alarm_rate <= 0.015
+    assert pooled.top1_accuracy >= 0.85

@@ -188,7 +188,7 @@ async def test_request_log_has_no_text_or_ids(
 ) -> None:
     caplog.set_level(logging.INFO, logger="bloodpatch.requests")
     service, task = await start_service(content_copy, standin)
-    secret_question = "ask my secret question about recovery after the patch"
+    secret_question = "my secret question: how long should I rest after the patch"
     async with ClientSession() as session:
         await ask(session, service, standin, secret_question)
     service.stop.set()

@@ -21,7 +21,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown
 
-from bot.core.answer import Answer, AnswerSnippet, Kind, SourceRef, TopicRef
+from bot.core.answer import Answer, AnswerSnippet, Kind, SourceRef, TopicRef, Triage
 
 # Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_MAX = 256
@@ -44,13 +44,18 @@ COLOURS: dict[Kind, discord.Colour] = {
     Kind.RED_FLAG: discord.Colour.red(),
     Kind.OUT_OF_SCOPE: discord.Colour.light_grey(),
     Kind.NOT_FOUND: discord.Colour.gold(),
+    Kind.CLARIFY: discord.Colour.gold(),
+    Kind.CRISIS: discord.Colour.red(),
 }
 INFO_COLOUR = discord.Colour(0x2A7F9E)
+SAME_DAY_COLOUR = discord.Colour.orange()  # an ordinary answer that also says "contact your team today"
+ADVICE_MARK = "\u26a0\ufe0f"  # ⚠️ in front of the same-day notice
 
 AUDIENCE_LABELS = {"patient": "Patient view", "clinician": "Clinician detail"}
 
 # Kinds whose `question` is worth echoing (a topic subcommand's "question" is just its name).
-_ECHO_QUESTION = {Kind.SEARCH, Kind.RED_FLAG, Kind.OUT_OF_SCOPE, Kind.NOT_FOUND}
+# Never CRISIS: a message about self-harm is not repeated back (an answer can be public).
+_ECHO_QUESTION = {Kind.SEARCH, Kind.RED_FLAG, Kind.OUT_OF_SCOPE, Kind.NOT_FOUND, Kind.CLARIFY}
 _MIN_USEFUL_TRIM = 40  # do not leave a trimmed stub shorter than this
 
 
@@ -269,7 +274,9 @@ def _fields_for(answer: Answer, exposed: Collection[str] | None) -> list[tuple[s
     if sources:
         fields += _pack_lines("Sources", [_source_line(n, s) for n, s in enumerate(sources, 1)])
     if answer.suggestions:
-        fields += _pack_lines("Did you mean", [_topic_line(t, exposed) for t in answer.suggestions])
+        # a clarify answer's message already asks "Did you mean…?"; its field just lists the choices
+        name = "Suggested topics" if answer.kind is Kind.CLARIFY else "Did you mean"
+        fields += _pack_lines(name, [_topic_line(t, exposed) for t in answer.suggestions])
     if answer.kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE) and answer.topics:
         fields += _pack_lines("Topics", [_topic_line(t, exposed) for t in answer.topics])
     return fields
@@ -324,26 +331,48 @@ def _assemble(
     return embeds
 
 
-def _urgent_content(urgent: str) -> str:
-    """The urgent-care text as message content (shown above the embed), first line in bold."""
-    first, _, rest = urgent.strip().partition("\n")
+def _bold_first_line(text: str) -> str:
+    first, _, rest = text.strip().partition("\n")
     if "**" not in first and first.strip():
         first = f"**{first.strip()}**"
-    return truncate(f"{first}\n{rest.strip()}".strip(), CONTENT_MAX)
+    return f"{first}\n{rest.strip()}".strip()
+
+
+def _urgent_content(urgent: str) -> str:
+    """The urgent-care text as message content (shown above the embed), first line in bold."""
+    return truncate(_bold_first_line(urgent), CONTENT_MAX)
+
+
+def _is_same_day(answer: Answer) -> bool:
+    """An ordinary answer whose `message` is a "contact your team today" notice."""
+    return answer.triage is Triage.SAME_DAY and not answer.is_urgent and bool((answer.message or "").strip())
+
+
+def _message_block(answer: Answer) -> _Block:
+    """The answer's `message`; a same-day notice is marked as advice (warning sign, first line bold)."""
+    text = answer.message.strip() if answer.message else ""
+    if _is_same_day(answer):
+        return _Block(f"{ADVICE_MARK} {_bold_first_line(text)}")
+    return _Block(text)
 
 
 def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> Rendered:
     """Render an `Answer`: urgent text first (as message content), then embeds.
 
+    Red-flag and crisis answers carry their `urgent` text as the content, above the
+    embed; a same-day notice (`message`) opens the description, before any snippet.
+
     `exposed` is the set of topic subcommand names that exist, so topic lists
     point at a command that works; None means every topic has one.
     """
     colour = COLOURS[answer.kind]  # KeyError here means a new Kind needs a colour
+    if _is_same_day(answer):
+        colour = SAME_DAY_COLOUR
     content = _urgent_content(answer.urgent) if answer.urgent else None
 
     blocks: list[_Block] = []
-    if answer.message:
-        blocks.append(_Block(answer.message.strip()))
+    if answer.message and answer.message.strip():
+        blocks.append(_message_block(answer))  # before the snippets: a same-day notice must be read first
     blocks += [_snippet_block(answer, s) for s in answer.snippets]
 
     author = None

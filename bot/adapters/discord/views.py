@@ -147,11 +147,12 @@ DYNAMIC_ITEMS: tuple[type[DynamicItem[Any]], ...] = (AudienceButton, ShareButton
 def build_view(answer: Answer, *, ephemeral: bool, shared: bool = False) -> discord.ui.View | None:
     """The buttons for an answer, or None when it gets none.
 
-    Red-flag answers get no buttons at all: the urgent message must stand alone,
-    and nothing should invite sharing or browsing away from it.  Needs a running
-    event loop (discord.py's `View` does).
+    Red-flag and crisis answers get no buttons at all: the urgent message must
+    stand alone, and nothing should invite sharing or browsing away from it.
+    A clarify answer gets its suggestions as topic buttons, like not_found.
+    Needs a running event loop (discord.py's `View` does).
     """
-    if answer.kind is Kind.RED_FLAG:
+    if answer.is_urgent:
         return None
     view = discord.ui.View(timeout=None)
     topic = answer.topic

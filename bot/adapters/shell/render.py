@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import textwrap
 
-from bot.core import Answer, Kind, SourceRef, TopicRef
+from bot.core import Answer, Kind, SourceRef, TopicRef, Triage
 
 WIDTH = 88
+ADVICE_MARK = "\u26a0"  # ⚠ before a same-day notice (no emoji variant: terminals disagree on its width)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -28,6 +29,9 @@ class Style:
 
     def dim(self, text: str) -> str:
         return self._wrap("2", text)
+
+    def yellow(self, text: str) -> str:
+        return self._wrap("1;33", text)
 
 
 def _para(text: str, indent: str = "") -> str:
@@ -57,24 +61,56 @@ def topic_list(topics: tuple[TopicRef, ...] | list[TopicRef]) -> str:
     return "\n".join(f"  {t.command.ljust(width)}  {t.title}" for t in topics)
 
 
+def _inline(text: str, style: Style) -> str:
+    """Core text with its `**bold**` spans styled (or just unmarked on a plain terminal)."""
+    return _BOLD.sub(lambda m: style.bold(m.group(1)), text)
+
+
+def is_same_day(answer: Answer) -> bool:
+    """An ordinary answer whose `message` is a "contact your team today" notice."""
+    return answer.triage is Triage.SAME_DAY and not answer.is_urgent and bool((answer.message or "").strip())
+
+
+def numbered_choices(topics: tuple[TopicRef, ...] | list[TopicRef]) -> str:
+    """ "1. Title (command)" per topic: the choices of a clarify answer."""
+    return "\n".join(f"{n}. {t.title} ({t.command})" for n, t in enumerate(topics, 1))
+
+
+def _same_day_notice(message: str, style: Style) -> str:
+    """The same-day notice, marked as advice: a warning sign, and its bold part (else its first line) in yellow."""
+    first, _, rest = message.strip().partition("\n")
+    if "**" not in first:
+        first = f"**{first.strip()}**"
+    text = f"{first}\n{rest}" if rest.strip() else first
+    return _para(style.yellow(ADVICE_MARK) + " " + _BOLD.sub(lambda m: style.yellow(m.group(1)), text))
+
+
 def render_answer(answer: Answer, style: Style | None = None) -> str:
-    """Plain text with numbered citations; urgent text first for red flags."""
+    """Plain text with numbered citations; urgent text first for red flags and crisis answers.
+
+    A same-day notice comes before the snippets, marked as advice; a clarify answer
+    lists its suggestions as "1. Title (command)".
+    """
     style = style or Style(False)
     out: list[str] = []
-    if answer.kind is Kind.RED_FLAG:
+    if answer.is_urgent:
         out.append(style.red(f"!! {answer.title.upper()} !!"))
         if answer.urgent:
             out.append(_para(answer.urgent))
-        out.append("")
-        out.append(style.bold("About warning signs"))
+        if answer.snippets:
+            out.append("")
+            out.append(style.bold("About warning signs"))
     else:
         out.append(style.bold(answer.title))
-    if answer.message:
-        out.append(_para(answer.message))
+    if answer.message and is_same_day(answer):
+        out.append(_same_day_notice(answer.message, style))
+    elif answer.message:
+        out.append(_para(_inline(answer.message, style)))
     for snippet in answer.snippets:
-        text = _BOLD.sub(lambda m: style.bold(m.group(1)), snippet.text)
-        out.append(_para(f"{text} [{answer.citation_number(snippet)}]"))
-    if answer.suggestions:
+        out.append(_para(f"{_inline(snippet.text, style)} [{answer.citation_number(snippet)}]"))
+    if answer.kind is Kind.CLARIFY and answer.suggestions:
+        out.append(numbered_choices(answer.suggestions))
+    elif answer.suggestions:
         out.append("Did you mean: " + ", ".join(t.command for t in answer.suggestions) + "?")
     if answer.kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE):
         out.append("Topics:\n" + topic_list(answer.topics))

@@ -8,16 +8,22 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.shell.render import Style, render_answer, render_sources, topic_list
-from bot.core import AUDIENCES, Audience, Library
+from bot.core import AUDIENCES, Answer, Audience, Kind, Library, TopicRef
 
 HISTORY_FILE = Path.home() / ".bloodpatch_history"
 HELP = """Ask a question in your own words, or type a command:
+  1, 2, 3             after "Did you mean…", open that numbered topic
   topics              list the topics
   topic NAME          show one topic (e.g. "topic risks")
   sources             list the sources we cite
   audience clinician  switch to clinician detail (or "audience patient")
   help                show this help
   quit                leave (Ctrl-D works too)"""
+
+
+CHOICE_KEYS = frozenset("123456789")  # a line that picks a "Did you mean…" suggestion (the core offers 2-3)
+CHOICE_HINT = "Type a number to open that topic, or ask in other words."
+CHOICE_RANGE = "Choose {choices}, or ask in other words."
 
 
 def _setup_history() -> None:
@@ -44,10 +50,33 @@ class Shell:
         self.library = library
         self.audience: Audience = audience
         self.style = style or Style(False)
+        # The numbered suggestions of the last reply when it was "Did you mean…" (else empty):
+        # the next line may be just their number.
+        self.choices: tuple[TopicRef, ...] = ()
 
     def handle(self, line: str) -> str | None:
         """Reply to one line; None means quit."""
         text = line.strip()
+        if not text:
+            return ""  # a stray Enter keeps a pending "Did you mean…" choice
+        choices, self.choices = self.choices, ()
+        if choices and text in CHOICE_KEYS:
+            number = int(text)
+            if number <= len(choices):
+                return self._render(self.library.topic(choices[number - 1].id, self.audience))
+            # "3" when only two were offered: say so, rather than search for "3"
+            self.choices = choices
+            return CHOICE_RANGE.format(choices=_numbers(len(choices)))
+        return self._command(text)
+
+    def _render(self, answer: Answer) -> str:
+        reply = render_answer(answer, self.style)
+        if answer.kind is Kind.CLARIFY and answer.suggestions:
+            self.choices = answer.suggestions
+            reply += "\n\n" + CHOICE_HINT
+        return reply
+
+    def _command(self, text: str) -> str | None:
         command, _, rest = text.partition(" ")
         command = command.lower()
         if command in {"quit", "exit", "q", ":q"} and not rest:
@@ -65,10 +94,14 @@ class Shell:
                 return f"Audience is now {choice}."
             return f"Audience is {self.audience}. Choose one of: {', '.join(AUDIENCES)}."
         if command == "topic" and rest:
-            return render_answer(self.library.topic(rest, self.audience), self.style)
-        if not text:
-            return ""
-        return render_answer(self.library.answer(text, self.audience), self.style)
+            return self._render(self.library.topic(rest, self.audience))
+        return self._render(self.library.answer(text, self.audience))
+
+
+def _numbers(count: int) -> str:
+    """ "1 or 2", "1, 2 or 3" """
+    numbers = [str(n) for n in range(1, count + 1)]
+    return numbers[0] if count == 1 else f"{', '.join(numbers[:-1])} or {numbers[-1]}"
 
 
 def run_shell(

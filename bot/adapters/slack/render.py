@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.answer import AUDIENCES, Answer, Audience, Kind, SourceRef, TopicRef
+from bot.core.answer import AUDIENCES, Answer, Audience, Kind, SourceRef, TopicRef, Triage
 
 # -- Block Kit limits ---------------------------------------------------------
 MAX_MESSAGE_BLOCKS = 50
@@ -198,6 +198,20 @@ def _topic_button(topic: TopicRef, audience: Audience) -> dict[str, Any]:
     )
 
 
+def _topic_buttons(topics: Iterable[TopicRef], audience: Audience, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` topic buttons, one per topic (a repeated action_id would get the message rejected)."""
+    seen: set[str] = set()
+    buttons = []
+    for topic in topics:
+        if len(buttons) == limit:
+            break
+        if topic.id in seen:
+            continue
+        seen.add(topic.id)
+        buttons.append(_topic_button(topic, audience))
+    return buttons
+
+
 def _actions(elements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One or more actions blocks (at most 25 elements each); none for no elements."""
     return [
@@ -236,6 +250,33 @@ def _source_line(number: int, source: SourceRef) -> str:
     return f"[{number}] {_link(source.url, source.title)}" + (f" ({details})" if details else "")
 
 
+def _bold_first_line(text: str) -> str:
+    """Core text with its first line in `**bold**` (unless it already has bold in it)."""
+    first, _, rest = text.strip().partition("\n")
+    if "**" not in first and first.strip():
+        first = f"**{first.strip()}**"
+    return f"{first}\n{rest.strip()}".strip()
+
+
+def _is_same_day(answer: Answer) -> bool:
+    """An ordinary answer whose `message` is a "contact your team today" notice."""
+    return answer.triage is Triage.SAME_DAY and not answer.is_urgent and bool((answer.message or "").strip())
+
+
+def _message_section(answer: Answer) -> dict[str, Any]:
+    """The answer's `message`; a same-day notice is marked as advice (warning sign, first line bold)."""
+    text = (answer.message or "").strip()
+    if _is_same_day(answer):
+        return _section(f":warning: {mrkdwn(_bold_first_line(text))}")
+    return _section(mrkdwn(text))
+
+
+def _urgent_section(answer: Answer) -> dict[str, Any]:
+    """The urgent text: a siren for red flags; crisis support is calm (its title is already above it)."""
+    mark = "" if answer.kind is Kind.CRISIS else ":rotating_light: "
+    return _section(mark + mrkdwn(answer.urgent or ""))
+
+
 def _disclaimer(answer: Answer) -> dict[str, Any]:
     parts = [mrkdwn(answer.disclaimer)]
     if answer.reviewed is not None:
@@ -259,8 +300,10 @@ def to_message(answer: Answer, *, shareable: bool = False, show_question: bool =
         shareable: add "Share in channel" (only for ephemeral replies that have a response_url).
         show_question: echo the (escaped) question, for replies where it is not visible already.
     """
-    if answer.kind in (Kind.TOPIC, Kind.SEARCH, Kind.RED_FLAG):
+    if answer.kind in (Kind.TOPIC, Kind.SEARCH, Kind.RED_FLAG, Kind.CRISIS):
         blocks = _answer_blocks(answer, shareable=shareable, show_question=show_question)
+    elif answer.kind is Kind.CLARIFY:
+        blocks = _clarify_blocks(answer, show_question=show_question)
     elif answer.kind in (Kind.OUT_OF_SCOPE, Kind.NOT_FOUND):
         blocks = _miss_blocks(answer, show_question=show_question)
     else:  # a new Kind must get a rendering before it can reach users
@@ -269,13 +312,23 @@ def to_message(answer: Answer, *, shareable: bool = False, show_question: bool =
 
 
 def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> list[dict[str, Any]]:
+    """Topic, search, red-flag and crisis answers.
+
+    Order: the title (for urgent answers "Get urgent medical help now" and the like), the
+    urgent text, the question, the `message` (a same-day notice, or the reply in the
+    asker's language), then the snippets.  Head blocks are never dropped for length.
+    Urgent answers get no buttons: nothing invites sharing or browsing away.
+    """
     head: list[dict[str, Any]] = []
-    if answer.urgent:
-        head.append(_section(f":rotating_light: {mrkdwn(answer.urgent)}"))
     if answer.title:
         head.append(_header(answer.title))
-    if show_question and answer.kind is not Kind.TOPIC:
+    if answer.urgent:
+        head.append(_urgent_section(answer))
+    # a topic's "question" is just its name; a crisis message is never repeated back
+    if show_question and answer.kind not in (Kind.TOPIC, Kind.CRISIS):
         head.extend(_question_context(answer))
+    if answer.message and answer.message.strip():
+        head.append(_message_section(answer))
 
     body = [_section(f"{mrkdwn(s.text)} _[{answer.citation_number(s)}]_") for s in answer.snippets]
 
@@ -284,25 +337,37 @@ def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> l
     if sources:
         tail.append(_context(_source_line(n, s) for n, s in enumerate(sources, start=1)))
     tail.append(_disclaimer(answer))
-    if not answer.is_red_flag and answer.topic:
+    if not answer.is_urgent and answer.topic:
         buttons = []
         if shareable:
             state = ButtonState(answer.topic, answer.audience)
             buttons.append(_button("Share in channel", ACTION_SHARE, state.encode(), primary=True))
         other = ButtonState(answer.topic, _other(answer.audience))
         buttons.append(_button(_audience_label(answer.audience), ACTION_AUDIENCE, other.encode()))
-        related = [t for t in answer.related if t.id != answer.topic][:MAX_RELATED_BUTTONS]
-        buttons.extend(_topic_button(t, answer.audience) for t in related)
+        related = [t for t in answer.related if t.id != answer.topic]
+        buttons.extend(_topic_buttons(related, answer.audience, MAX_RELATED_BUTTONS))
         tail.extend(_actions(buttons))
     return _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
 
 
-def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]:
+def _clarify_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]:
+    """ "Did you mean…": the core's short question, then one button per suggested topic (same audience)."""
     head: list[dict[str, Any]] = []
-    if answer.urgent:
-        head.append(_section(f":rotating_light: {mrkdwn(answer.urgent)}"))
     if answer.title:
         head.append(_header(answer.title))
+    if show_question:
+        head.extend(_question_context(answer))
+    head.append(_section(mrkdwn(answer.message.strip()) if answer.message else "*Did you mean:*"))
+    head.extend(_actions(_topic_buttons(answer.suggestions, answer.audience, MAX_SUGGESTION_BUTTONS)))
+    return _fit(head, [], [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
+
+
+def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]:
+    head: list[dict[str, Any]] = []
+    if answer.title:
+        head.append(_header(answer.title))
+    if answer.urgent:
+        head.append(_urgent_section(answer))
     if show_question:
         head.extend(_question_context(answer))
     body: list[dict[str, Any]] = []
@@ -310,7 +375,7 @@ def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]
         body.append(_section(mrkdwn(answer.message)))
     if answer.suggestions:
         body.append(_section("*Did you mean:*"))
-        body.extend(_actions([_topic_button(t, answer.audience) for t in answer.suggestions[:MAX_SUGGESTION_BUTTONS]]))
+        body.extend(_actions(_topic_buttons(answer.suggestions, answer.audience, MAX_SUGGESTION_BUTTONS)))
     if answer.topics:
         body.append(_section(_topic_list(answer.topics, "*Topics I can answer:*")))
     body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask &lt;question&gt;`."))
@@ -320,10 +385,10 @@ def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]
 def _fallback(answer: Answer) -> str:
     """Plain `text` for notifications and screen readers (escaped: Slack parses it as mrkdwn)."""
     lines: list[str] = []
-    if answer.urgent:
-        lines.append(answer.urgent)
     if answer.title:
         lines.append(answer.title)
+    if answer.urgent:
+        lines.append(answer.urgent)
     if answer.message:
         lines.append(answer.message)
     lines.extend(s.text for s in answer.snippets)

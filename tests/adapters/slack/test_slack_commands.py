@@ -78,7 +78,7 @@ async def test_topic_by_id_alias_typo_or_command(bolt: Any, kit: Any, library: L
 
 
 async def test_ask_searches_and_echoes_the_question(bolt: Any, kit: Any, library: Library) -> None:
-    question = "had my baby 3 days ago via epidural and now my head pounds when i stand"
+    question = "how soon can i drive after a blood patch"
     expected = library.answer(question)
     assert expected.kind is Kind.SEARCH
     body = await run_command(bolt, kit, f"ask {question}")
@@ -105,9 +105,10 @@ async def test_red_flag_puts_urgent_care_first_without_share_or_related(
     expected = library.answer(text.removeprefix("ask "))
     assert expected.kind is Kind.RED_FLAG
     body = await run_command(bolt, kit, text)
-    first = body["blocks"][0]
-    assert first["type"] == "section" and mrkdwn(expected.urgent) in first["text"]["text"]
-    assert body["text"].startswith(escape(expected.urgent))
+    title, urgent = body["blocks"][:2]  # "Get urgent medical help now", then what to do
+    assert title == {"type": "header", "text": {"type": "plain_text", "text": expected.title}}
+    assert urgent["type"] == "section" and mrkdwn(expected.urgent) in urgent["text"]["text"]
+    assert body["text"].startswith(escape(f"{expected.title}\n{expected.urgent}"))
     assert kit.buttons(body) == []
     assert any(mrkdwn(library.disclaimer) in t for t in context_texts(body))
 

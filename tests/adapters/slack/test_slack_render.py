@@ -46,10 +46,14 @@ def synthetic(kind: Kind = Kind.SEARCH, *, snippets: int = 3, long: bool = False
             for n in range(snippets)
         ),
         "related": tuple(topic_ref(n, long=long) for n in range(1, 11)),
-        "suggestions": tuple(topic_ref(n, long=long) for n in range(1, 31)) if kind is Kind.NOT_FOUND else (),
-        "urgent": ("Get help now <!channel>. " * (300 if long else 1)) if kind is Kind.RED_FLAG else None,
+        "suggestions": tuple(topic_ref(n, long=long) for n in range(1, 31))
+        if kind in (Kind.NOT_FOUND, Kind.CLARIFY)
+        else (),
+        "urgent": ("Get help now <!channel>. " * (300 if long else 1))
+        if kind in (Kind.RED_FLAG, Kind.CRISIS)
+        else None,
         "message": ("Not found & such. " * (300 if long else 1))
-        if kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE)
+        if kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE, Kind.CLARIFY)
         else None,
         "reviewed": dt.date(2026, 1, 2),
         "topics": tuple(topic_ref(n, long=long) for n in range(60 if long else 15)),
@@ -113,12 +117,13 @@ def test_long_lists_end_with_a_count_instead_of_a_cut_line(kit: Any) -> None:
     kit.check_message(sources)
 
 
-def test_red_flag_puts_urgent_first_and_has_no_buttons(kit: Any) -> None:
+def test_red_flag_puts_title_then_urgent_first_and_has_no_buttons(kit: Any) -> None:
     payload = to_message(synthetic(Kind.RED_FLAG), shareable=True).as_kwargs()
-    assert payload["blocks"][0]["type"] == "section"
-    assert payload["blocks"][0]["text"]["text"].startswith(":rotating_light: Get help now &lt;!channel&gt;.")
+    assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "A title"}}
+    assert payload["blocks"][1]["type"] == "section"
+    assert payload["blocks"][1]["text"]["text"].startswith(":rotating_light: Get help now &lt;!channel&gt;.")
     assert kit.buttons(payload) == []
-    assert payload["text"].startswith("Get help now")
+    assert payload["text"].startswith("A title\nGet help now")
 
 
 def test_related_buttons_are_capped_at_three_and_skip_the_topic_itself(kit: Any) -> None:

@@ -1,4 +1,4 @@
-"""Search rules in isolation: what makes a question ours, a look-alike, or small talk."""
+"""The learned router on chat questions: what is ours, a look-alike, or small talk."""
 
 from __future__ import annotations
 
@@ -54,16 +54,25 @@ def test_subject_words_beat_look_alike_words(library: Library) -> None:
 
 
 def test_a_close_runner_up_is_offered_first_among_related(library: Library) -> None:
-    from bot.core.evaluation import load_questions
-    from tests.conftest import ROOT
+    from bot.core.router import RUNNER_UP_SHARE
 
     checked = 0
-    for item in load_questions(ROOT / "tests" / "eval" / "questions.yaml"):
-        answer = library.answer(item.question)
+    questions = [q.q for s in library._state.content.with_questions().questions for q in s.questions]
+    for question in questions:
+        answer = library.answer(question)
         if answer.kind is not Kind.SEARCH:
             continue
-        ranked = library._state.index.search(item.question).ranked
-        if len(ranked) > 1 and ranked[1][1] >= 0.9 * ranked[0][1]:
-            assert answer.related[0].id == ranked[1][0], item.question
+        ranked = library._state.router.route(question).ranked
+        if ranked[1][1] >= RUNNER_UP_SHARE * ranked[0][1]:
+            assert answer.related[0].id == ranked[1][0], question
             checked += 1
-    assert checked >= 3  # the set has close calls; otherwise this test would prove nothing
+    assert checked >= 1  # the sets hold close calls; otherwise this test would prove nothing
+
+
+def test_out_of_scope_is_learned_not_a_one_word_veto(library: Library) -> None:
+    """An off-topic word (migraine) does not veto a question that is clearly ours."""
+    answer = library.answer(
+        "I get migraines normally, but since my epidural 3 days ago my head only hurts "
+        "when I sit up and it goes when I lie flat. Is that a spinal headache?"
+    )
+    assert answer.kind is Kind.SEARCH and answer.topic == "symptoms"
