@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.core.examples import Example
-from bot.core.linear import LinearModel
+from bot.core.linear import FeatureSpace, LinearModel
 from bot.core.models import TopicModel
 
 if TYPE_CHECKING:
@@ -52,10 +52,11 @@ def read_models(path: Path) -> Models | None:
     except (OSError, ValueError, KeyError):
         return None
     try:
+        space = FeatureSpace.from_arrays(data)
         return Models(
-            router=LinearModel.from_arrays(data, "router"),
-            emergency=LinearModel.from_arrays(data, "emergency"),
-            crisis=LinearModel.from_arrays(data, "crisis"),
+            router=LinearModel.from_arrays(data, "router", space),
+            emergency=LinearModel.from_arrays(data, "emergency", space),
+            crisis=LinearModel.from_arrays(data, "crisis", space),
             temperature=float(data["temperature"]),
             content_hash=str(data["content_hash"]),
         )

@@ -62,6 +62,12 @@ class RedFlagDetector:
                     vocabulary.update(phrase)
             self._concepts[name] = _Concept(tuple(phrases), tuple(patterns))
         self._rules = [(rule.id, rule.label, rule.tier, [tuple(g) for g in rule.all]) for rule in config.rules]
+        # First word -> (concept, phrase): one dict lookup per token instead of a scan of every phrase.
+        self._by_first_word: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for name, concept in self._concepts.items():
+            for phrase in concept.phrases:
+                if phrase:
+                    self._by_first_word.setdefault(phrase[0], []).append((name, phrase))
         self._negations = frozenset(config.negations)
         self._asking = [re.compile(p) for p in config.asking_about]
         self._now = [re.compile(p) for p in config.happening_now]
@@ -88,7 +94,12 @@ class RedFlagDetector:
         if not tokens:
             return []
         joined = " ".join(tokens)
-        present = {name for name, concept in self._concepts.items() if self._present(concept, tokens, clauses, joined)}
+        present = self._phrases_present(tokens, clauses)
+        present |= {
+            name
+            for name, concept in self._concepts.items()
+            if name not in present and self._pattern_present(concept, tokens, clauses, joined)
+        }
         fired = [
             RedFlagMatch(rule_id, label, tier)
             for rule_id, label, tier, groups in self._rules
@@ -106,12 +117,19 @@ class RedFlagDetector:
         match = process.extractOne(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
         return match[0] if match else token
 
-    def _present(self, concept: _Concept, tokens: list[str], clauses: list[int], joined: str) -> bool:
-        for phrase in concept.phrases:
-            size = len(phrase)
-            for start in range(len(tokens) - size + 1):
+    def _phrases_present(self, tokens: list[str], clauses: list[int]) -> set[str]:
+        """Concepts with a phrase in the text that is not negated in its clause."""
+        present: set[str] = set()
+        for start, token in enumerate(tokens):
+            for name, phrase in self._by_first_word.get(token, ()):
+                if name in present:
+                    continue
+                size = len(phrase)
                 if tuple(tokens[start : start + size]) == phrase and not self._negated(tokens, clauses, start):
-                    return True
+                    present.add(name)
+        return present
+
+    def _pattern_present(self, concept: _Concept, tokens: list[str], clauses: list[int], joined: str) -> bool:
         for pattern in concept.patterns:
             for found in pattern.finditer(joined):
                 start = joined[: found.start()].count(" ")

@@ -21,9 +21,9 @@ import numpy as np
 
 from bot.core.examples import Example
 from bot.core.features import ANALYZERS
-from bot.core.linear import LinearModel, Vectorizer
+from bot.core.linear import FeatureSpace, LinearModel, Vectorizer
 
-TRAINER_VERSION = "3"  # bump when features or settings change: old models become stale
+TRAINER_VERSION = "4"  # bump when features or settings change: old models become stale
 C_ROUTER = 1.0  # LinearSVC
 C_DETECTOR = 10.0  # logistic regression
 CHAR_MIN_DF = 2
@@ -40,6 +40,7 @@ class TrainedModels:
 
     def save(self, path: Path) -> None:
         arrays = {
+            **self.router.space.to_arrays(),
             **self.router.to_arrays("router"),
             **self.emergency.to_arrays("emergency"),
             **self.crisis.to_arrays("crisis"),
@@ -67,15 +68,20 @@ def _vectorizers():
     ]
 
 
-def _export(fitted, classifier) -> LinearModel:
+def _space(fitted) -> FeatureSpace:
     blocks = []
     offset = 0
     for name, vectorizer in fitted:
         vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         blocks.append(Vectorizer(name, vocabulary, vectorizer.idf_.astype(np.float64), offset))
         offset += len(vocabulary)
+    return FeatureSpace(tuple(blocks))
+
+
+def _export(fitted, classifier, space: FeatureSpace | None = None) -> LinearModel:
+    """The fitted classifier over the fitted vectorizers, as numpy arrays (`space` shared if given)."""
     classes = tuple(str(c) for c in classifier.classes_)
-    return LinearModel(tuple(blocks), classes, classifier.coef_.astype(np.float64), classifier.intercept_)
+    return LinearModel(space or _space(fitted), classes, classifier.coef_.astype(np.float64), classifier.intercept_)
 
 
 def _fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
@@ -110,6 +116,7 @@ def train(examples: Sequence[Example], *, calibrate: bool = True, content_hash: 
 
     emergency = detector(np.array([e.kind == "red_flag" for e in examples]))
     crisis = detector(np.array([e.kind == "crisis" for e in examples]))
+    space = _space(fitted)
     temperature = 1.0
     if calibrate:
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -125,9 +132,9 @@ def train(examples: Sequence[Example], *, calibrate: bool = True, content_hash: 
         gold = np.searchsorted(router.classes_, router_labels)
         temperature = _fit_temperature(logits, gold)
     return TrainedModels(
-        router=_export(fitted, router),
-        emergency=_export(fitted, emergency),
-        crisis=_export(fitted, crisis),
+        router=_export(fitted, router, space),
+        emergency=_export(fitted, emergency, space),
+        crisis=_export(fitted, crisis, space),
         temperature=temperature,
         content_hash=content_hash,
     )

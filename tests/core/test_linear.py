@@ -8,6 +8,7 @@ from scipy.sparse import hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from bot.core.linear import FeatureSpace
 from bot.core.training import _export, _vectorizers
 
 TEXTS = [
@@ -61,9 +62,10 @@ def test_saved_arrays_load_back_identically(features, tmp_path) -> None:
     model = LinearSVC(C=1.0).fit(matrix, LABELS)
     runtime = _export(fitted, model)
     path = tmp_path / "m.npz"
-    np.savez_compressed(path, **runtime.to_arrays("router"))
+    np.savez_compressed(path, **runtime.space.to_arrays(), **runtime.to_arrays("router"))
     with np.load(path) as arrays:
-        loaded = type(runtime).from_arrays({k: arrays[k] for k in arrays.files}, "router")
+        data = {k: arrays[k] for k in arrays.files}
+    loaded = type(runtime).from_arrays(data, "router", FeatureSpace.from_arrays(data))
     for text in UNSEEN:
         # float32 storage of the coefficients: equal to about 6 significant digits
         np.testing.assert_allclose(loaded.logits(text), runtime.logits(text), rtol=1e-5, atol=1e-6)
