@@ -1,4 +1,4 @@
-"""Command line: `bloodpatch-bot shell | ask | topic | topics | sources | lint | run | sync | reload`.
+"""Command line: `bloodpatch-bot shell | ask | topic | topics | sources | lint | train | eval | run | sync | reload`.
 
 Heavy imports (platform SDKs) happen only inside the command that needs them, so
 `bloodpatch-bot ask` starts fast and works without any platform installed.

@@ -7,19 +7,16 @@ was trained on the labelled questions content/ holds now.
 
 from __future__ import annotations
 
-from bot.core.analyzer import Analyzer
 from bot.core.loader import Content, ContentError
 from bot.core.modelstore import model_path, stale_reason
 from bot.core.safety import RedFlagDetector
+from bot.core.vocabulary import known_words
 from bot.core.yamlio import load_located
 
 
 def rule_detector(content: Content) -> RedFlagDetector:
     """The same detector the library builds (same vocabulary for typo correction)."""
-    corpus = [
-        text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))
-    ]
-    return RedFlagDetector(content.safety.red_flags, Analyzer(content.synonyms, corpus).vocabulary)
+    return RedFlagDetector(content.safety.red_flags, known_words(content.topics))
 
 
 def rule_example_errors(content: Content) -> list[ContentError]:

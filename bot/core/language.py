@@ -102,12 +102,18 @@ def _get_identifier():
     return _identifier
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of the message's language; "en" when English or unsure."""
+def detect_language(text: str, known: frozenset[str] = frozenset()) -> str:
+    """ISO 639-1 code of the message's language; "en" when English or unsure.
+
+    `known` is our own (English) content vocabulary: a message made mostly of it is English
+    without loading the English word list or the identifier.
+    """
     tokens = [w for w in words(text) if not w.isdigit()]
     if len(tokens) < MIN_WORDS:
         return "en"
     foreign_function_words = sum(1 for w in tokens if w in _FOREIGN_FUNCTION_WORDS)
+    if foreign_function_words < 2 and sum(1 for w in tokens if w in known) / len(tokens) >= ENGLISH_SHARE:
+        return "en"
     english = sum(1 for w in tokens if (is_english_word(w) or len(w) <= 2) and w not in _FOREIGN_FUNCTION_WORDS)
     if foreign_function_words < 2 and english / len(tokens) >= ENGLISH_SHARE:
         return "en"

@@ -11,7 +11,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.analyzer import Analyzer
 from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef, Triage
 from bot.core.language import detect_language
 from bot.core.loader import Content, ContentInvalid, load_content
@@ -22,6 +21,7 @@ from bot.core.resolve import TopicResolver
 from bot.core.router import RUNNER_UP_SHARE, TopicRouter
 from bot.core.safety import RedFlagDetector
 from bot.core.triage import Triager, TriageResult
+from bot.core.vocabulary import known_words
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,13 @@ class _State:
     resolver: TopicResolver
     triage: Triager
     router: TopicRouter
+    vocabulary: frozenset[str]
 
     @classmethod
     def build(cls, content: Content, models: Models | None = None) -> _State:
-        corpus = [
-            text for t in content.topics for text in (t.title, *t.aliases, *t.examples, *(s.text for s in t.snippets))
-        ]
-        analyzer = Analyzer(content.synonyms, corpus)
         models = models or load_models(content)
-        red_flags = RedFlagDetector(content.safety.red_flags, analyzer.vocabulary)
+        vocabulary = known_words(content.topics)
+        red_flags = RedFlagDetector(content.safety.red_flags, vocabulary)
         return cls(
             content=content,
             topics={t.id: t for t in content.topics},
@@ -58,6 +56,7 @@ class _State:
             resolver=TopicResolver(content.topics),
             triage=Triager(red_flags, models.emergency, models.crisis),
             router=TopicRouter(models.router, models.temperature),
+            vocabulary=vocabulary,
         )
 
 
@@ -99,7 +98,7 @@ class Library:
         state = self._state
         question = text.strip()
         clean = strip_markup(question)
-        language = detect_language(clean[: MAX_QUESTION_CHARS * 4]) if clean else "en"
+        language = detect_language(clean[: MAX_QUESTION_CHARS * 4], state.vocabulary) if clean else "en"
         triage = state.triage.assess(clean[: MAX_QUESTION_CHARS * 4], language)
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, question, audience)
@@ -173,7 +172,7 @@ class Library:
         exact = state.resolver.exact(query)
         if exact:
             return self._topic(state, exact, query, audience, Kind.TOPIC)
-        language = detect_language(strip_markup(query))
+        language = detect_language(strip_markup(query), state.vocabulary)
         triage = state.triage.assess(strip_markup(query), language)
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, query, audience)

@@ -18,7 +18,6 @@ from bot.core.models import (
     SafetyFile,
     SourceModel,
     SourcesFile,
-    SynonymsFile,
     TopicModel,
 )
 from bot.core.text import normalize
@@ -62,7 +61,6 @@ class Content:
     sources: dict[str, SourceModel]
     topics: tuple[TopicModel, ...]
     safety: SafetyFile
-    synonyms: SynonymsFile
     warnings: tuple[ContentError, ...] = field(default=())
     questions: tuple[LabelledSet, ...] = field(default=())
     questions_loaded: bool = True
@@ -172,26 +170,14 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None, ques
     safety = _validate(SafetyFile, safety_doc, errors) if safety_doc else None
     if safety and safety_doc:
         _check_safety(safety, safety_doc, errors)
-    synonyms_doc = _load_file(root / "synonyms.yaml", errors)
-    synonyms = _validate(SynonymsFile, synonyms_doc, errors) if synonyms_doc else None
-    if synonyms and synonyms_doc:
-        for index, group in enumerate(synonyms.hint_groups):
-            if group not in synonyms.groups:
-                loc = ("hint_groups", index)
-                errors.append(
-                    ContentError(
-                        synonyms_doc.path, synonyms_doc.line_of(loc), _field_name(loc), f"unknown group {group!r}"
-                    )
-                )
-
     topics, topic_docs = _load_topics(root, errors)
     _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)
     topics = _ordered(root, topics, errors)
     labelled = _load_questions(root, {t.id for t in topics}, errors) if questions else ()
 
-    if errors or safety is None or synonyms is None:
+    if errors or safety is None:
         raise ContentInvalid(errors + warnings)
-    return Content(root, sources, tuple(topics), safety, synonyms, tuple(warnings), labelled, questions)
+    return Content(root, sources, tuple(topics), safety, tuple(warnings), labelled, questions)
 
 
 def _load_questions(root: Path, topic_ids: set[str], errors: list[ContentError]) -> tuple[LabelledSet, ...]:

@@ -124,19 +124,3 @@ class SafetyFile(_Strict):
     same_day: SameDay
     crisis: CrisisCare
     red_flags: RedFlagConfig
-
-
-class SynonymsFile(_Strict):
-    # Each group lists words that mean the same thing to a reader ("spinal headache", "pdph").
-    groups: dict[NonEmpty, list[NonEmpty]]
-    # Words that mark a different kind of "patch"/"headache" question (nicotine, tyre...).
-    off_topic: list[NonEmpty] = Field(default_factory=list)
-    never_ours: list[NonEmpty] = Field(default_factory=list)
-    # How sure a word makes us that the question is ours: subject > context (+ hint) > hint.
-    subject: list[NonEmpty] = Field(default_factory=list)
-    context: list[NonEmpty] = Field(default_factory=list)
-    hints: list[NonEmpty] = Field(default_factory=list)
-    hint_groups: list[NonEmpty] = Field(default_factory=list)
-    stopwords: list[NonEmpty] = Field(default_factory=list)
-    # Chat spellings read as the word they stand for ("tmrw" -> "tomorrow"), before typo correction.
-    abbreviations: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)

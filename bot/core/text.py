@@ -1,17 +1,13 @@
-"""Text normalisation shared by resolving, search and safety, so they agree on what a word is."""
+"""Text normalisation shared by topic names, safety rules and the router, so they agree on what a word is."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-
-import Stemmer
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _WORD = re.compile(r"[a-z0-9]+")
-_stemmer = Stemmer.Stemmer("english")
 
 
 def fold(text: str) -> str:
@@ -33,9 +29,3 @@ def words(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """Words joined by single spaces: the key used for ids, aliases and phrases."""
     return " ".join(words(text.replace("_", " ")))
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Snowball stem, cached: search calls it for every token of every query."""
-    return _stemmer.stemWord(word)
