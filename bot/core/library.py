@@ -99,7 +99,7 @@ class Library:
         question = text.strip()
         clean = strip_markup(question)
         language = detect_language(clean[: MAX_QUESTION_CHARS * 4], state.vocabulary) if clean else "en"
-        triage = state.triage.assess(clean[: MAX_QUESTION_CHARS * 4], language)
+        triage = state.triage.assess(clean[: MAX_QUESTION_CHARS * 4])
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, question, audience)
         if triage.tier is Triage.EMERGENCY:
@@ -173,7 +173,7 @@ class Library:
         if exact:
             return self._topic(state, exact, query, audience, Kind.TOPIC)
         language = detect_language(strip_markup(query), state.vocabulary)
-        triage = state.triage.assess(strip_markup(query), language)
+        triage = state.triage.assess(strip_markup(query))
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, query, audience)
         if triage.tier is Triage.EMERGENCY:

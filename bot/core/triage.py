@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from bot.core.answer import Triage
 from bot.core.linear import LinearModel
 from bot.core.safety import RedFlagDetector
+from bot.core.text import words
 
 EMERGENCY_THRESHOLD = 0.70
-# A message we cannot answer in its language would only get "English only": the urgent
-# answer costs less there, so the detector needs to be less sure.
-EMERGENCY_THRESHOLD_OTHER_LANGUAGE = 0.40
+# The detectors judge sentences: with L2-normalised TF-IDF one or two words get all the weight
+# ("and" alone scored as an emergency), so short messages are left to the rules.
+MIN_WORDS_FOR_DETECTORS = 4
 CRISIS_THRESHOLD = 0.70
 
 
@@ -44,20 +45,28 @@ class Triager:
         probs = model.probabilities(text)
         return probs.get("True", 0.0)
 
-    def assess(self, text: str, language: str = "en") -> TriageResult:
-        """Rules first (auditable, named in the answer), then the detectors; crisis before emergency."""
+    def assess(self, text: str) -> TriageResult:
+        """Rules first (auditable, named in the answer), then the detectors; crisis before emergency.
+
+        One threshold for every language: measured leave-one-set-out, a lower one for other
+        languages caught few more emergencies (the rules hold their vocabulary) and raised false
+        alarms on calm messages; a missed one still gets the "English only" reply, which names
+        the warning signs in the reader's language."""
         fired = self._rules.check(text)
         by_tier = {tier: [f for f in fired if f.tier == tier] for tier in ("crisis", "emergency", "same_day")}
         if by_tier["crisis"]:
             return self._result(Triage.CRISIS, by_tier["crisis"])
         if by_tier["emergency"]:
             return self._result(Triage.EMERGENCY, by_tier["emergency"])
+        if len(words(text)) < MIN_WORDS_FOR_DETECTORS:
+            return (
+                self._result(Triage.SAME_DAY, by_tier["same_day"]) if by_tier["same_day"] else TriageResult(Triage.INFO)
+            )
         crisis = self._positive(self._crisis, text)
         emergency = self._positive(self._emergency, text)
-        threshold = EMERGENCY_THRESHOLD if language == "en" else EMERGENCY_THRESHOLD_OTHER_LANGUAGE
         if crisis >= CRISIS_THRESHOLD and crisis >= emergency:
             return TriageResult(Triage.CRISIS, by_model=True)
-        if emergency >= threshold:
+        if emergency >= EMERGENCY_THRESHOLD:
             return TriageResult(Triage.EMERGENCY, by_model=True)
         if crisis >= CRISIS_THRESHOLD:
             return TriageResult(Triage.CRISIS, by_model=True)

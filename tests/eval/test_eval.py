@@ -22,7 +22,8 @@ TOP1_FLOOR = {
     "holdout3": 0.85,
     "holdout4": 0.88,
     "holdout5": 0.90,
-    "holdout_blind6": 0.80,
+    "holdout_blind6": 0.82,
+    "holdout_blind7": 0.88,
     "holdout_oos": 0.70,
     "holdout_rf": 0.75,
     "holdout_rf2": 0.62,
@@ -61,7 +62,7 @@ def test_few_false_alarms(reports: dict[str, Report], name: str) -> None:
 @pytest.mark.parametrize("name", list(TOP1_FLOOR))
 def test_off_topic_is_rejected(reports: dict[str, Report], name: str) -> None:
     report = reports[name]
-    assert report.off_topic_total == 0 or report.off_topic_rejection >= 0.90, "\n".join(
+    assert report.off_topic_total == 0 or report.off_topic_rejection >= 0.85, "\n".join(
         m for m in report.misses if m.startswith("[out_of")
     )
 
@@ -86,4 +87,4 @@ def test_pooled_figures(reports: dict[str, Report]) -> None:
     assert pooled.red_flag_recall == 1.0
     assert pooled.off_topic_rejection >= 0.95
     assert pooled.false_alarm_rate <= 0.015
-    assert pooled.top1_accuracy >= 0.85
+    assert pooled.top1_accuracy >= 0.88
