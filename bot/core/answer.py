@@ -26,6 +26,7 @@ class Kind(StrEnum):
     NOT_FOUND = "not_found"  # a topic name that matches nothing (or unusable input)
     CLARIFY = "clarify"  # the router is unsure: "Did you mean…" with topic suggestions, never a silent guess
     CRISIS = "crisis"  # self-harm or suicidal thoughts: crisis support first
+    SMALL_TALK = "small_talk"  # hi / thanks / bye: a short friendly reply, no topic list
 
 
 class Triage(StrEnum):

@@ -106,7 +106,7 @@ def evaluate(questions: list[Labelled], predict: Callable[[str], tuple[str, str 
             report.crisis_hits += hit
         elif item.kind == "out_of_scope":
             report.off_topic_total += 1
-            hit = kind == Kind.OUT_OF_SCOPE
+            hit = kind in (Kind.OUT_OF_SCOPE, Kind.SMALL_TALK)  # "thanks" gets a kind word, not a topic
             report.off_topic_rejected += hit
         else:
             report.top1_total += 1

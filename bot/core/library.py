@@ -20,6 +20,7 @@ from bot.core.modelstore import Models, load_models
 from bot.core.resolve import TopicResolver
 from bot.core.router import RUNNER_UP_SHARE, TopicRouter
 from bot.core.safety import RedFlagDetector
+from bot.core.text import normalize
 from bot.core.triage import Triager, TriageResult
 from bot.core.vocabulary import known_words
 
@@ -42,6 +43,7 @@ class _State:
     triage: Triager
     router: TopicRouter
     vocabulary: frozenset[str]
+    small_talk: dict[str, tuple[str, str]]  # folded whole message -> (title, reply)
 
     @classmethod
     def build(cls, content: Content, models: Models | None = None) -> _State:
@@ -57,6 +59,7 @@ class _State:
             triage=Triager(red_flags, models.emergency, models.crisis),
             router=TopicRouter(models.router, models.temperature),
             vocabulary=vocabulary,
+            small_talk={normalize(p): (t.title, t.reply) for t in content.safety.small_talk for p in t.phrases},
         )
 
 
@@ -105,15 +108,36 @@ class Library:
         if triage.tier is Triage.EMERGENCY:
             return self._red_flag(state, question, audience, triage, language)
         if not clean:
-            return self._not_found(state, question, audience, (), "Type a question or a topic name.")
+            return self._not_found(
+                state,
+                question,
+                audience,
+                (),
+                state.content.safety.empty_message,
+                title="Ask me a question",
+                error="empty_question",
+            )
         if len(question) > MAX_QUESTION_CHARS:
             return self._not_found(
                 state,
                 question,
                 audience,
                 (),
-                f"That message is too long ({len(question)} characters). Please ask in under {MAX_QUESTION_CHARS}.",
+                f"That message is {len(question):,} characters long. Please ask in under {MAX_QUESTION_CHARS:,} "
+                "characters: one question at a time works best.",
+                title="Message too long",
                 error="question_too_long",
+            )
+        small_talk = state.small_talk.get(normalize(clean))
+        if small_talk is not None:
+            return Answer(
+                question=question,
+                kind=Kind.SMALL_TALK,
+                audience=audience,
+                title=small_talk[0],
+                disclaimer=state.content.safety.disclaimer,
+                message=small_talk[1],
+                topics=state.refs,
             )
         exact = state.resolver.exact(clean)
         if exact:
@@ -130,6 +154,7 @@ class Library:
                 title="Outside what I can help with",
                 disclaimer=state.content.safety.disclaimer,
                 message=state.content.safety.out_of_scope,
+                suggestions=tuple(refs[t] for t in route.suggestions if t in refs),
                 topics=state.refs,
                 score=route.confidence,
             )
@@ -330,13 +355,14 @@ class Library:
         suggestions: tuple[str, ...],
         message: str,
         error: str | None = None,
+        title: str = "Topic not found",
     ) -> Answer:
         refs = {r.id: r for r in state.refs}
         return Answer(
             question=question,
             kind=Kind.NOT_FOUND,
             audience=audience,
-            title="Topic not found",
+            title=title,
             disclaimer=state.content.safety.disclaimer,
             suggestions=tuple(refs[s] for s in suggestions if s in refs),
             message=message,

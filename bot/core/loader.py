@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -172,8 +173,9 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None, ques
         _check_safety(safety, safety_doc, errors)
     topics, topic_docs = _load_topics(root, errors)
     _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)
-    topics = _ordered(root, topics, errors)
+    topics = _ordered(root, topics, errors, warnings)
     labelled = _load_questions(root, {t.id for t in topics}, errors) if questions else ()
+    errors = _fold_follow_ons(root, {t.id for t in topics}, errors)
 
     if errors or safety is None:
         raise ContentInvalid(errors + warnings)
@@ -312,8 +314,6 @@ def _check_topics(
 
 
 def _check_safety(safety: SafetyFile, doc: LocatedYaml, errors: list[ContentError]) -> None:
-    import re
-
     concepts = safety.red_flags.concepts
     for index, rule in enumerate(safety.red_flags.rules):
         for g_index, group in enumerate(rule.all):
@@ -340,7 +340,38 @@ def _check_safety(safety: SafetyFile, doc: LocatedYaml, errors: list[ContentErro
                     errors.append(ContentError(doc.path, doc.line_of(loc), _field_name(loc), f"invalid regex: {exc}"))
 
 
-def _ordered(root: Path, topics: list[TopicModel], errors: list[ContentError]) -> list[TopicModel]:
+_NAMES_TOPIC = re.compile(r"(?:unknown topic id|no topic file for) '([a-z0-9_]+)'")
+
+
+def _fold_follow_ons(root: Path, loaded: set[str], errors: list[ContentError]) -> list[ContentError]:
+    """One broken topic file makes every mention of its id an "unknown topic" error elsewhere.
+    Report the cause once, with a count of the follow-on errors it hides."""
+    broken = {e.path.stem for e in errors if e.path.parent == root / "topics" and e.path.stem not in loaded}
+    kept: list[ContentError] = []
+    hidden: dict[str, int] = {}
+    for error in errors:
+        named = _NAMES_TOPIC.search(error.message)
+        if named and named.group(1) in broken:
+            hidden[named.group(1)] = hidden.get(named.group(1), 0) + 1
+        else:
+            kept.append(error)
+    for topic_id, count in sorted(hidden.items()):
+        kept.append(
+            ContentError(
+                root / "topics" / f"{topic_id}.yaml",
+                1,
+                "",
+                f"{count} follow-on error(s) hidden: other files name topic {topic_id!r}, which failed to load "
+                "(fix the error(s) above first)",
+                severity="warning",
+            )
+        )
+    return kept
+
+
+def _ordered(
+    root: Path, topics: list[TopicModel], errors: list[ContentError], warnings: list[ContentError]
+) -> list[TopicModel]:
     """Order topics as `index.yaml` lists them (the order users see); unlisted ones go last."""
     index_path = root / "index.yaml"
     if not index_path.is_file():
@@ -354,4 +385,15 @@ def _ordered(root: Path, topics: list[TopicModel], errors: list[ContentError]) -
                 ContentError(index_path, doc.line_of(("topics", i)), f"topics[{i}]", f"no topic file for {topic_id!r}")
             )
     ranked = [by_id[t] for t in order if t in by_id]
-    return ranked + sorted((t for t in topics if t.id not in set(order)), key=lambda t: t.id)
+    unlisted = sorted((t for t in topics if t.id not in set(order)), key=lambda t: t.id)
+    for topic in unlisted:
+        warnings.append(
+            ContentError(
+                index_path,
+                1,
+                "topics",
+                f"topic {topic.id!r} (topics/{topic.id}.yaml) is not listed here, so it is shown last",
+                severity="warning",
+            )
+        )
+    return ranked + unlisted

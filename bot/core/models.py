@@ -115,6 +115,15 @@ class RedFlagConfig(_Strict):
     still_now: list[NonEmpty] = Field(default_factory=list)
 
 
+class SmallTalk(_Strict):
+    """A whole message that is only a greeting, thanks or goodbye gets a short friendly reply."""
+
+    id: TopicId
+    phrases: list[NonEmpty] = Field(min_length=1)  # matched on the whole message, folded
+    title: NonEmpty
+    reply: NonEmpty
+
+
 class SafetyFile(_Strict):
     disclaimer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     out_of_scope: NonEmpty
@@ -123,4 +132,6 @@ class SafetyFile(_Strict):
     urgent_care: UrgentCare
     same_day: SameDay
     crisis: CrisisCare
+    small_talk: list[SmallTalk] = Field(default_factory=list)
+    empty_message: NonEmpty = "Type a question about the blood patch or the spinal headache, or help for the topics."
     red_flags: RedFlagConfig
