@@ -33,8 +33,20 @@ def _print_json(obj: object, out: TextIO) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
+# How to see every topic, after "Closest topics: …" (the shell says "type help for all").
+ALL_TOPICS_HINT = "`bloodpatch-bot topics` lists all"
+
+
+def _text_options(out: TextIO) -> dict:  # -> render_answer's style and width for this stream
+    from bot.adapters.shell.render import WIDTH, Style, terminal_width
+
+    style = Style.for_stream(out)  # colour only on a terminal, and never with NO_COLOR
+    width = terminal_width() if out.isatty() else WIDTH  # a pipe gets the same text on any machine
+    return {"style": style, "width": width, "all_topics_hint": ALL_TOPICS_HINT}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.adapters.shell.render import Style, render_answer
+    from bot.adapters.shell.render import render_answer
 
     library = _library(args)
     out = sys.stdout
@@ -48,7 +60,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if args.json:
                 _print_json(answer.to_json(), out)
             else:
-                out.write(render_answer(answer) + "\n\n")
+                out.write(render_answer(answer, all_topics_hint=ALL_TOPICS_HINT) + "\n\n")
             out.flush()
         return ExitStatus.OK
     question = " ".join(args.question)
@@ -56,19 +68,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer.to_json(), out)
     else:
-        out.write(render_answer(answer, Style(out.isatty())) + "\n")
+        out.write(render_answer(answer, **_text_options(out)) + "\n")
     return ExitStatus.OK
 
 
 def cmd_topic(args: argparse.Namespace) -> int:
-    from bot.adapters.shell.render import Style, render_answer
+    from bot.adapters.shell.render import render_answer
     from bot.core import Kind
 
     answer = _library(args).topic(" ".join(args.name), args.audience)
     if args.json:
         _print_json(answer.to_json(), sys.stdout)
     else:
-        sys.stdout.write(render_answer(answer, Style(sys.stdout.isatty())) + "\n")
+        sys.stdout.write(render_answer(answer, **_text_options(sys.stdout)) + "\n")
     return ExitStatus.OK if answer.kind is not Kind.NOT_FOUND else ExitStatus.USAGE
 
 
@@ -90,20 +102,20 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([s.to_json() for s in library.sources], sys.stdout)
     else:
-        sys.stdout.write(render_sources(library.sources) + "\n")
+        sys.stdout.write(render_sources(library.sources, _text_options(sys.stdout)["width"]) + "\n")
     return ExitStatus.OK
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from bot.adapters.shell import run_shell
 
-    return run_shell(_library(args), args.audience)
+    return run_shell(_library(args), args.audience, history=not args.no_history)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from bot.core import ContentInvalid, load_content
 
-    directory = args.directory or args.content
+    directory = args.directory or args.content  # DIR wins over --content (the help says so)
     try:
         content = load_content(directory)
     except ContentInvalid as exc:

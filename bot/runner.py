@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ EXIT_OK = 0
 EXIT_CONTENT = 1  # content invalid, or a platform could not be reached
 EXIT_SETTINGS = 2
 DEFAULT_PORT = 3000
+DEFAULT_HOST = "0.0.0.0"
+# Not HOST: many shells and platforms set HOST to the machine's name, which is no address to listen on.
+HOST_ENV = "BLOODPATCH_HOST"
 PID_FILE_ENV = "BLOODPATCH_PID_FILE"
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -129,10 +133,27 @@ def settings_present(name: str) -> bool:
     return bool(os.environ.get(name) or file_values.get(name))
 
 
+def service_setting(name: str, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> str:
+    """One setting from the environment, else from `./.env` (the real environment wins); "" when unset."""
+    env = os.environ if environ is None else environ
+    value = env.get(name)
+    if value:
+        return value.strip()
+    from dotenv import dotenv_values
+
+    env_file = dotenv if dotenv is not None else Path.cwd() / ".env"
+    return ((dotenv_values(env_file).get(name) if env_file.is_file() else None) or "").strip()
+
+
+def listen_host(host: str | None, environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> str:
+    """Where `run` listens: --host, else $BLOODPATCH_HOST (environment or .env), else 0.0.0.0. $HOST is ignored."""
+    return host or service_setting(HOST_ENV, environ, dotenv) or DEFAULT_HOST
+
+
 class Service:
     """The running bot: platforms, health server, reloads and shutdown."""
 
-    def __init__(self, library: Library, plan: Plan, *, host: str = "0.0.0.0", port: int = DEFAULT_PORT) -> None:
+    def __init__(self, library: Library, plan: Plan, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         self.library = library
         self.plan = plan
         self.host = host
@@ -311,8 +332,14 @@ def run(
     except SettingsProblem as exc:
         print(f"bloodpatch-bot: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
-    port = port if port is not None else int(os.environ.get("PORT", DEFAULT_PORT))
-    host = host or os.environ.get("HOST") or "0.0.0.0"
+    if port is None:
+        raw = service_setting("PORT")
+        try:
+            port = int(raw) if raw else DEFAULT_PORT
+        except ValueError:
+            print(f"bloodpatch-bot: PORT: must be a port number such as {DEFAULT_PORT}, got {raw!r}", file=sys.stderr)
+            return EXIT_SETTINGS
+    host = listen_host(host)
     service = Service(library, plan, host=host, port=port)
     try:
         return asyncio.run(service.run(watch=watch, pid_file=default_pid_file()))

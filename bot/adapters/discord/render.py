@@ -38,16 +38,17 @@ CONTENT_MAX = 2000
 QUESTION_SHOWN_MAX = 200  # how much of the user's question is echoed back (neutralised)
 COMMAND_PREFIX = "/bloodpatch"
 
+INFO_COLOUR = discord.Colour(0x2A7F9E)
 COLOURS: dict[Kind, discord.Colour] = {
-    Kind.TOPIC: discord.Colour(0x2A7F9E),
-    Kind.SEARCH: discord.Colour(0x2A7F9E),
+    Kind.TOPIC: INFO_COLOUR,
+    Kind.SEARCH: INFO_COLOUR,
     Kind.RED_FLAG: discord.Colour.red(),
     Kind.OUT_OF_SCOPE: discord.Colour.light_grey(),
     Kind.NOT_FOUND: discord.Colour.gold(),
     Kind.CLARIFY: discord.Colour.gold(),
     Kind.CRISIS: discord.Colour.red(),
+    Kind.SMALL_TALK: INFO_COLOUR,  # "hi", "thanks": a short friendly reply
 }
-INFO_COLOUR = discord.Colour(0x2A7F9E)
 SAME_DAY_COLOUR = discord.Colour.orange()  # an ordinary answer that also says "contact your team today"
 ADVICE_MARK = "\u26a0\ufe0f"  # ⚠️ in front of the same-day notice
 
@@ -55,7 +56,14 @@ AUDIENCE_LABELS = {"patient": "Patient view", "clinician": "Clinician detail"}
 
 # Kinds whose `question` is worth echoing (a topic subcommand's "question" is just its name).
 # Never CRISIS: a message about self-harm is not repeated back (an answer can be public).
+# Never SMALL_TALK: "thanks" needs a short reply, not its own words read back.
 _ECHO_QUESTION = {Kind.SEARCH, Kind.RED_FLAG, Kind.OUT_OF_SCOPE, Kind.NOT_FOUND, Kind.CLARIFY}
+# NOT_FOUND answers about the message itself (empty, too long), not a bad topic name: no topic list.
+INPUT_ERRORS = frozenset({"empty_question", "question_too_long"})
+HELP_COMMAND = f"`{COMMAND_PREFIX} help`"
+HELP_POINTER = f"See every topic with {HELP_COMMAND}."
+# The core's replies say "type help" (right in the terminal); on Discord that is the slash command.
+_TYPE_HELP = re.compile(r"\btype help\b", re.IGNORECASE)
 _MIN_USEFUL_TRIM = 40  # do not leave a trimmed stub shorter than this
 
 
@@ -273,13 +281,19 @@ def _fields_for(answer: Answer, exposed: Collection[str] | None) -> list[tuple[s
     sources = answer.sources()
     if sources:
         fields += _pack_lines("Sources", [_source_line(n, s) for n, s in enumerate(sources, 1)])
-    if answer.suggestions:
-        # a clarify answer's message already asks "Did you mean…?"; its field just lists the choices
+    if answer.suggestions and answer.kind in (Kind.CLARIFY, Kind.NOT_FOUND):
+        # a clarify answer's message already asks "Did you mean…?"; its field just lists the choices.
+        # Out of scope shows its closest topics as buttons only, and small talk has none.
         name = "Suggested topics" if answer.kind is Kind.CLARIFY else "Did you mean"
         fields += _pack_lines(name, [_topic_line(t, exposed) for t in answer.suggestions])
-    if answer.kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE) and answer.topics:
+    if _lists_every_topic(answer) and answer.topics:
         fields += _pack_lines("Topics", [_topic_line(t, exposed) for t in answer.topics])
     return fields
+
+
+def _lists_every_topic(answer: Answer) -> bool:
+    """Only a bad topic name gets every valid topic; out of scope points to the help command instead."""
+    return answer.kind is Kind.NOT_FOUND and answer.error not in INPUT_ERRORS
 
 
 def _assemble(
@@ -348,11 +362,22 @@ def _is_same_day(answer: Answer) -> bool:
     return answer.triage is Triage.SAME_DAY and not answer.is_urgent and bool((answer.message or "").strip())
 
 
+def _point_to_help(text: str) -> str:
+    """The core's "type help" as the command that works here."""
+    return _TYPE_HELP.sub(f"type {HELP_COMMAND}", text)
+
+
 def _message_block(answer: Answer) -> _Block:
-    """The answer's `message`; a same-day notice is marked as advice (warning sign, first line bold)."""
-    text = answer.message.strip() if answer.message else ""
+    """The answer's `message`; a same-day notice is marked as advice (warning sign, first line bold).
+
+    An out-of-scope answer always ends by pointing to `/bloodpatch help` for the full list
+    (its closest topics are the buttons under it).
+    """
+    text = _point_to_help(answer.message.strip()) if answer.message else ""
     if _is_same_day(answer):
         return _Block(f"{ADVICE_MARK} {_bold_first_line(text)}")
+    if answer.kind is Kind.OUT_OF_SCOPE and HELP_COMMAND not in text:
+        text = f"{text}\n\n{HELP_POINTER}" if text else HELP_POINTER
     return _Block(text)
 
 
@@ -361,6 +386,11 @@ def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> 
 
     Red-flag and crisis answers carry their `urgent` text as the content, above the
     embed; a same-day notice (`message`) opens the description, before any snippet.
+
+    Small talk ("hi", "thanks") is a short embed: its title, the reply and the
+    disclaimer, with no question echoed and no topic list.  Out of scope points to
+    `/bloodpatch help` (its closest topics are buttons, see `views.build_view`); only
+    a bad topic name lists every topic.
 
     `exposed` is the set of topic subcommand names that exist, so topic lists
     point at a command that works; None means every topic has one.
@@ -371,7 +401,7 @@ def render_answer(answer: Answer, *, exposed: Collection[str] | None = None) -> 
     content = _urgent_content(answer.urgent) if answer.urgent else None
 
     blocks: list[_Block] = []
-    if answer.message and answer.message.strip():
+    if (answer.message and answer.message.strip()) or answer.kind is Kind.OUT_OF_SCOPE:
         blocks.append(_message_block(answer))  # before the snippets: a same-day notice must be read first
     blocks += [_snippet_block(answer, s) for s in answer.snippets]
 

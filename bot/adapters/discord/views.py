@@ -149,10 +149,12 @@ def build_view(answer: Answer, *, ephemeral: bool, shared: bool = False) -> disc
 
     Red-flag and crisis answers get no buttons at all: the urgent message must
     stand alone, and nothing should invite sharing or browsing away from it.
-    A clarify answer gets its suggestions as topic buttons, like not_found.
+    Small talk ("hi", "thanks") gets none either: it is a short friendly reply.
+    Clarify, out-of-scope and not-found answers get their suggestions (at most
+    three, best first) as topic buttons in the answer's audience.
     Needs a running event loop (discord.py's `View` does).
     """
-    if answer.is_urgent:
+    if answer.is_urgent or answer.kind is Kind.SMALL_TALK:
         return None
     view = discord.ui.View(timeout=None)
     topic = answer.topic

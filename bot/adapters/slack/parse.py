@@ -8,8 +8,10 @@ from enum import StrEnum
 
 from bot.core.answer import Audience
 
-# Longer input is cut before it reaches the core (Slack allows ~4000 characters).
-MAX_INPUT_CHARS = 2000
+# Only input longer than any Slack message (40 000 characters) is cut before the core: the core
+# answers a question over its own limit (2000 characters) with "Message too long", which needs
+# the real length, so anything Slack can deliver reaches it whole.
+MAX_INPUT_CHARS = 40_000
 
 _CLINICIAN_FLAGS = frozenset({"--clinician", "-c"})
 _PATIENT_FLAGS = frozenset({"--patient", "-p"})
@@ -35,6 +37,8 @@ def parse_text(text: str) -> Request:
 
     `help`, `topics` and `sources` count only as the whole text, so "help my head hurts"
     stays a question. `--clinician` may appear anywhere, `clinician` only first.
+    A bare `ask` is an empty question (the core asks for one); a bare `topic` gets help,
+    which lists every topic.
     """
     words = text[:MAX_INPUT_CHARS].split()
     audience: Audience = "patient"
@@ -50,7 +54,9 @@ def parse_text(text: str) -> Request:
     if not kept:
         return Request(Intent.HELP, audience=audience)
     head, rest = kept[0].casefold(), " ".join(kept[1:])
-    if len(kept) == 1 and head in {"help", "?", "topics", "list", "ask", "topic"}:
+    if len(kept) == 1 and head == "ask":
+        return Request(Intent.ASK, "", audience)
+    if len(kept) == 1 and head in {"help", "?", "topics", "list", "topic"}:
         return Request(Intent.HELP, audience=audience)
     if len(kept) == 1 and head in {"sources", "references"}:
         return Request(Intent.SOURCES, audience=audience)

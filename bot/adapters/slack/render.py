@@ -44,7 +44,13 @@ MAX_LINK_LABEL = 300
 MAX_RELATED_BUTTONS = 3
 MAX_HELP_BUTTONS = MAX_ACTIONS_ELEMENTS
 MAX_SUGGESTION_BUTTONS = 5
+MAX_CLOSEST_BUTTONS = 3  # out of scope: the core's three likeliest topics
 MAX_QUESTION_SHOWN = 300
+
+HELP_COMMAND = "`/bloodpatch help`"
+_HELP_HINT = f"Try {HELP_COMMAND}, or ask in your own words: `/bloodpatch ask &lt;question&gt;`."  # mrkdwn
+# NOT_FOUND answers about the message itself (empty, too long), not a bad topic name: no topic list.
+INPUT_ERRORS = frozenset({"empty_question", "question_too_long"})
 
 ELLIPSIS = "…"
 
@@ -53,6 +59,8 @@ ELLIPSIS = "…"
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+# The core's replies say "type help" (right in a DM); in a channel only the slash command works.
+_TYPE_HELP = re.compile(r"\btype help\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +285,11 @@ def _urgent_section(answer: Answer) -> dict[str, Any]:
     return _section(mark + mrkdwn(answer.urgent or ""))
 
 
+def _point_to_help(text: str) -> str:
+    """The core's "type help" as `/bloodpatch help`, which works in channels, threads and DMs."""
+    return _TYPE_HELP.sub(f"type {HELP_COMMAND}", text)
+
+
 def _disclaimer(answer: Answer) -> dict[str, Any]:
     parts = [mrkdwn(answer.disclaimer)]
     if answer.reviewed is not None:
@@ -306,6 +319,8 @@ def to_message(answer: Answer, *, shareable: bool = False, show_question: bool =
         blocks = _clarify_blocks(answer, show_question=show_question)
     elif answer.kind in (Kind.OUT_OF_SCOPE, Kind.NOT_FOUND):
         blocks = _miss_blocks(answer, show_question=show_question)
+    elif answer.kind is Kind.SMALL_TALK:
+        blocks = _small_talk_blocks(answer)
     else:  # a new Kind must get a rendering before it can reach users
         raise ValueError(f"Slack renderer has no rendering for answer kind {answer.kind!r}")
     return SlackMessage(text=_fallback(answer), blocks=blocks)
@@ -362,7 +377,21 @@ def _clarify_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, An
     return _fit(head, [], [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
 
 
+def _small_talk_blocks(answer: Answer) -> list[dict[str, Any]]:
+    """ "hi", "thanks", "bye": the short title and the friendly reply; no question, list or buttons."""
+    head = [_header(answer.title)] if answer.title.strip() else []
+    body = [_section(mrkdwn(_point_to_help(answer.message or "").strip()) or "-")]
+    return _fit(head, body, [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
+
+
 def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]:
+    """Out of scope, not found, and messages the core cannot use (empty, too long).
+
+    - out of scope: the message, then the closest topics as buttons (at most three)
+      and a pointer to `/bloodpatch help`; never the full list;
+    - a bad topic name: "Did you mean" buttons, then every valid topic;
+    - an empty or over-long message: just the core's reply.
+    """
     head: list[dict[str, Any]] = []
     if answer.title:
         head.append(_header(answer.title))
@@ -370,15 +399,23 @@ def _miss_blocks(answer: Answer, *, show_question: bool) -> list[dict[str, Any]]
         head.append(_urgent_section(answer))
     if show_question:
         head.extend(_question_context(answer))
+    message = _point_to_help(answer.message or "")
     body: list[dict[str, Any]] = []
-    if answer.message:
-        body.append(_section(mrkdwn(answer.message)))
-    if answer.suggestions:
-        body.append(_section("*Did you mean:*"))
-        body.extend(_actions(_topic_buttons(answer.suggestions, answer.audience, MAX_SUGGESTION_BUTTONS)))
-    if answer.topics:
-        body.append(_section(_topic_list(answer.topics, "*Topics I can answer:*")))
-    body.append(_section("Try `/bloodpatch help`, or ask in your own words: `/bloodpatch ask &lt;question&gt;`."))
+    if message.strip():
+        body.append(_section(mrkdwn(message)))
+    if answer.kind is Kind.OUT_OF_SCOPE:
+        body.extend(_actions(_topic_buttons(answer.suggestions, answer.audience, MAX_CLOSEST_BUTTONS)))
+        if HELP_COMMAND not in message:
+            body.append(_section(_HELP_HINT))
+    elif answer.error not in INPUT_ERRORS:
+        if answer.suggestions:
+            body.append(_section("*Did you mean:*"))
+            body.extend(_actions(_topic_buttons(answer.suggestions, answer.audience, MAX_SUGGESTION_BUTTONS)))
+        if answer.topics:
+            body.append(_section(_topic_list(answer.topics, "*Topics I can answer:*")))
+        body.append(_section(_HELP_HINT))
+    if not body:
+        body.append(_section(_HELP_HINT))
     return _fit(head, body, [_disclaimer(answer)], MAX_MESSAGE_BLOCKS)
 
 
@@ -390,9 +427,12 @@ def _fallback(answer: Answer) -> str:
     if answer.urgent:
         lines.append(answer.urgent)
     if answer.message:
-        lines.append(answer.message)
+        lines.append(_point_to_help(answer.message))
     lines.extend(s.text for s in answer.snippets)
-    if answer.suggestions:
+    if answer.suggestions and answer.kind is Kind.OUT_OF_SCOPE:
+        closest = answer.suggestions[:MAX_CLOSEST_BUTTONS]
+        lines.append("Closest topics: " + ", ".join(t.command for t in closest))
+    elif answer.suggestions and answer.kind is not Kind.SMALL_TALK:
         lines.append("Did you mean: " + ", ".join(t.command for t in answer.suggestions))
     sources = answer.sources()
     if sources:

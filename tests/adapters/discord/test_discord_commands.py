@@ -134,22 +134,6 @@ async def test_red_flag_ask_is_red_urgent_first_and_has_no_buttons(loopback, lib
     assert not data.get("components")
 
 
-async def test_out_of_scope_ask_explains_and_lists_topics(loopback, library):
-    question = "what is the capital of france"
-    expected = library.answer(question)
-    assert expected.kind is Kind.OUT_OF_SCOPE
-
-    callback = await loopback.command("ask", question=question)
-
-    assert_well_formed(callback)
-    embed = callback.data["embeds"][0]
-    assert embed["title"] == expected.title
-    assert embed["description"].startswith(expected.message.strip())
-    topics = "\n".join(f["value"] for f in embed["fields"] if f["name"].startswith("Topics"))
-    assert all(f"`/bloodpatch {t.command}`" in topics for t in library.topics)
-    assert not callback.data.get("components")
-
-
 async def test_question_is_never_echoed_raw(loopback):
     hostile = "@everyone <@140000000000000000> **loud**\n# heading \u202etxet [x](https://evil.example) risks"
 

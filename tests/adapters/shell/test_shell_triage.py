@@ -1,7 +1,8 @@
 """The terminal adapter with clarify, crisis and same-day answers, and the numbered choice in the REPL.
 
 The REPL tests use the real library, except that one question is answered "Did you mean…"
-(the router decides when that happens; this is about what the shell does with it).
+(the router decides when that happens; this is about what the shell does with it). Their
+shells wrap at the fixed width `render_answer` uses by default, whatever the terminal.
 Opening a suggestion goes through the real `Library.topic`.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.shell import Shell, render_answer, run_shell
-from bot.adapters.shell.render import ADVICE_MARK, Style
+from bot.adapters.shell.render import ADVICE_MARK, WIDTH, Style
 from bot.adapters.shell.repl import CHOICE_HINT
 from bot.core import Answer, AnswerSnippet, Kind, Library, SourceRef, TopicRef, Triage
 
@@ -134,7 +135,7 @@ def test_same_day_notice_comes_before_the_snippets_marked_as_advice() -> None:
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_a_number_right_after_a_clarify_opens_that_suggestion(library: Library, audience: str, number: int) -> None:
     unsure = UnsureLibrary(library)
-    shell = Shell(unsure, audience=audience)
+    shell = Shell(unsure, audience=audience, width=WIDTH)
 
     asked = shell.handle(UNSURE)
     assert asked.endswith(CHOICE_HINT)
@@ -153,7 +154,7 @@ def test_a_number_right_after_a_clarify_opens_that_suggestion(library: Library, 
 
 def test_the_choice_is_only_for_the_next_line(library: Library) -> None:
     unsure = UnsureLibrary(library)
-    shell = Shell(unsure)
+    shell = Shell(unsure, width=WIDTH)
     shell.handle(UNSURE)
     first = shell.handle("1")
     assert first == render_answer(library.topic("risks"))
@@ -165,7 +166,7 @@ def test_the_choice_is_only_for_the_next_line(library: Library) -> None:
 
 def test_any_other_input_after_a_clarify_is_handled_as_usual(library: Library) -> None:
     unsure = UnsureLibrary(library)
-    shell = Shell(unsure)
+    shell = Shell(unsure, width=WIDTH)
     shell.handle(UNSURE)
 
     assert shell.handle("topic recovery") == render_answer(library.topic("recovery"))
@@ -178,7 +179,7 @@ def test_any_other_input_after_a_clarify_is_handled_as_usual(library: Library) -
 
 def test_a_number_not_on_offer_says_which_are_and_keeps_the_choice(library: Library) -> None:
     unsure = UnsureLibrary(library, suggestions=("risks", "recovery"))
-    shell = Shell(unsure)
+    shell = Shell(unsure, width=WIDTH)
     shell.handle(UNSURE)
 
     assert shell.handle("3") == "Choose 1 or 2, or ask in other words."

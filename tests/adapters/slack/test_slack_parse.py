@@ -20,7 +20,8 @@ from bot.adapters.slack.parse import MAX_INPUT_CHARS, Intent, Request, parse_tex
         ("side effects", Request(Intent.AUTO, "side effects")),
         ("topic risks", Request(Intent.TOPIC, "risks")),
         ("ask does it hurt?", Request(Intent.ASK, "does it hurt?")),
-        ("ask", Request(Intent.HELP)),
+        ("ask", Request(Intent.ASK, "")),  # an empty question: the core asks for one
+        ("--clinician ask", Request(Intent.ASK, "", "clinician")),
         ("topic", Request(Intent.HELP)),
         ("does it hurt?", Request(Intent.AUTO, "does it hurt?")),
         # help/sources only as the whole text: these are questions
@@ -42,9 +43,17 @@ def test_parse_text(text: str, expected: Request) -> None:
     assert parse_text(text) == expected
 
 
-def test_over_long_text_is_cut_before_the_core() -> None:
-    request = parse_text("ask " + "a" * 10_000)
+def test_only_text_longer_than_slack_allows_is_cut_before_the_core() -> None:
+    request = parse_text("ask " + "a" * 100_000)
+    assert request.intent is Intent.ASK
     assert len(request.text) <= MAX_INPUT_CHARS
+
+
+def test_a_long_question_reaches_the_core_whole() -> None:
+    """The core answers "Message too long" with the real length, so the adapter must not trim it first."""
+    question = "why does my head hurt " * 200  # 4,400 characters: over the core's limit, under Slack's
+    request = parse_text(f"ask {question}")
+    assert request == Request(Intent.ASK, question.strip())
 
 
 @pytest.mark.parametrize(

@@ -47,13 +47,13 @@ def synthetic(kind: Kind = Kind.SEARCH, *, snippets: int = 3, long: bool = False
         ),
         "related": tuple(topic_ref(n, long=long) for n in range(1, 11)),
         "suggestions": tuple(topic_ref(n, long=long) for n in range(1, 31))
-        if kind in (Kind.NOT_FOUND, Kind.CLARIFY)
+        if kind in (Kind.NOT_FOUND, Kind.CLARIFY, Kind.OUT_OF_SCOPE)
         else (),
         "urgent": ("Get help now <!channel>. " * (300 if long else 1))
         if kind in (Kind.RED_FLAG, Kind.CRISIS)
         else None,
         "message": ("Not found & such. " * (300 if long else 1))
-        if kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE, Kind.CLARIFY)
+        if kind in (Kind.NOT_FOUND, Kind.OUT_OF_SCOPE, Kind.CLARIFY, Kind.SMALL_TALK)
         else None,
         "reviewed": dt.date(2026, 1, 2),
         "topics": tuple(topic_ref(n, long=long) for n in range(60 if long else 15)),
@@ -108,7 +108,7 @@ def test_over_long_answers_respect_every_limit(kit: Any, kind: Kind, snippets: i
 
 
 def test_long_lists_end_with_a_count_instead_of_a_cut_line(kit: Any) -> None:
-    payload = to_message(synthetic(Kind.OUT_OF_SCOPE, long=True)).as_kwargs()
+    payload = to_message(synthetic(Kind.NOT_FOUND, long=True)).as_kwargs()
     topic_list = next(b["text"]["text"] for b in payload["blocks"] if "Topics I can answer" in str(b))
     assert topic_list.splitlines()[-1].startswith("…and ") and topic_list.endswith(" more")
     sources = to_message(synthetic(Kind.TOPIC, snippets=40)).as_kwargs()
