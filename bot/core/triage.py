@@ -21,7 +21,7 @@ EMERGENCY_THRESHOLD = 0.70
 # The detectors judge sentences: with L2-normalised TF-IDF one or two words get all the weight
 # ("and" alone scored as an emergency), so short messages are left to the rules.
 MIN_WORDS_FOR_DETECTORS = 4
-CRISIS_THRESHOLD = 0.70
+CRISIS_THRESHOLD = 0.60
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from bot.core import Kind, Library, Triage
         "I don't want to be here anymore",
         "quiero morirme, no aguanto más este dolor de cabeza",
         "ich will nicht mehr leben, die Kopfschmerzen hören nie auf",
+        "I can't stop hurting myself when the headache peaks",
+        "I don't see any way out of this pain except dying",
+        "Si el parche no funciona me voy a quitar la vida",
     ],
 )
 def test_thoughts_of_self_harm_get_crisis_support_first(library: Library, message: str) -> None:
@@ -32,6 +35,7 @@ def test_thoughts_of_self_harm_get_crisis_support_first(library: Library, messag
         "dying for a coffee, does caffeine actually help the spinal headache",
         "is a blood patch ever fatal",
         "I'm not suicidal, just exhausted by this headache - what else can I try?",
+        "can I take all my tablets as normal before the patch?",
     ],
 )
 def test_casual_words_about_death_are_not_a_crisis(library: Library, message: str) -> None:
