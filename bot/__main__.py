@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
+from pathlib import Path
 from typing import TextIO
 
 from bot.cli_args import build_parser
@@ -112,17 +113,23 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return run_shell(_library(args), args.audience, history=not args.no_history)
 
 
-def cmd_lint(args: argparse.Namespace) -> int:
+def _content_or_errors(directory: Path | None):  # -> Content | None, imported lazily
+    """Load content with its labelled questions, or print every error and return None."""
     from bot.core import ContentInvalid, load_content
 
-    directory = args.directory or args.content  # DIR wins over --content (the help says so)
     try:
-        content = load_content(directory)
+        return load_content(directory)
     except ContentInvalid as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         count = sum(1 for e in exc.errors if e.severity == "error")
         print(f"{count} error(s) in {exc.errors[0].path.parent if exc.errors else directory}", file=sys.stderr)
+        return None
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    content = _content_or_errors(args.directory or args.content)  # DIR wins over --content (the help says so)
+    if content is None:
         return ExitStatus.CONTENT_INVALID
     from bot.core.checks import model_errors, rule_example_errors
 
@@ -149,17 +156,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     """Fit the router and triage models on content/ and save them beside it."""
     import time
 
-    from bot.core import ContentInvalid, load_content
-    from bot.core.modelstore import model_path
-    from bot.core.training import train
-
-    try:
-        content = load_content(args.content)
-    except ContentInvalid as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
+    content = _content_or_errors(args.content)
+    if content is None:
         return ExitStatus.CONTENT_INVALID
-    from bot.core.modelstore import training_hash
+    from bot.core.modelstore import model_path, training_hash
+    from bot.core.training import train
 
     examples = content.examples()
     started = time.perf_counter()
@@ -175,15 +176,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Leave-one-set-out figures: each labelled set scored by a model trained without it."""
-    from bot.core import ContentInvalid, load_content
+    content = _content_or_errors(args.content)
+    if content is None:
+        return ExitStatus.CONTENT_INVALID
     from bot.core.evaluation import cross_validate
 
-    try:
-        content = load_content(args.content)
-    except ContentInvalid as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        return ExitStatus.CONTENT_INVALID
     names = args.sets or None
     for name, report in cross_validate(content, names):
         if args.json:
