@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pytest
 
@@ -42,59 +42,22 @@ def test_listen_host(tmp_path: Path, cli: str | None, environ: dict, dotenv: str
     assert runner.listen_host(cli, environ, env_file) == expected
 
 
-class Recorder:
-    """Stands in for Service: records where `run` would listen, serves nothing."""
-
-    created: ClassVar[list[dict[str, Any]]] = []
-
-    def __init__(self, library: Any, plan: Any, *, host: str, port: int) -> None:
-        Recorder.created.append({"host": host, "port": port})
-
-    async def run(self, **_: Any) -> int:
-        return 0
-
-
-@pytest.fixture
-def slack_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    monkeypatch.chdir(tmp_path)  # no .env from the working tree
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hosttest")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "host-test-secret")
-    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # never called: a stand-in is not verified
-    monkeypatch.delenv("BLOODPATCH_HOST", raising=False)
-    monkeypatch.setattr(runner, "Service", Recorder)
-    Recorder.created.clear()
-    return monkeypatch
-
-
-def test_a_stray_host_variable_does_not_move_the_bot(slack_env: pytest.MonkeyPatch) -> None:
-    slack_env.setenv("HOST", STRAY)
-    assert runner.run("slack", content_dir=CONTENT, socket=False, port=0, watch=False) == 0
-    assert Recorder.created == [{"host": "0.0.0.0", "port": 0}]
-
-
-def test_bloodpatch_host_and_the_host_option(slack_env: pytest.MonkeyPatch) -> None:
-    slack_env.setenv("HOST", STRAY)
-    slack_env.setenv("BLOODPATCH_HOST", "127.0.0.1")
-    runner.run("slack", content_dir=CONTENT, socket=False, port=0, watch=False)
-    runner.run("slack", content_dir=CONTENT, socket=False, port=0, watch=False, host="::1")
-    assert [c["host"] for c in Recorder.created] == ["127.0.0.1", "::1"]
-
-
-def test_run_listens_on_bloodpatch_host_whatever_host_says(tmp_path: Path) -> None:
-    """The real console script: HOST names a machine that does not exist, BLOODPATCH_HOST keeps it local."""
+def _listening_on(tmp_path: Path, environ: dict[str, str], option: list[str]) -> str:
+    """Start the real `run slack` on loopback stand-ins; return its "listening on" log line."""
     env = {
         **os.environ,
-        "HOST": STRAY,
-        "BLOODPATCH_HOST": "127.0.0.1",
-        "PORT": "0",
         "BLOODPATCH_PID_FILE": str(tmp_path / "bot.pid"),
         "SLACK_BOT_TOKEN": "xoxb-1-2-hosttest",
         "SLACK_SIGNING_SECRET": "host-test-secret",
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never called: a stand-in is not verified
         "DISCORD_TOKEN": "",
+        **environ,
     }
+    for name in ("BLOODPATCH_HOST", "PORT"):
+        if name not in environ:
+            env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "slack", "--content", str(CONTENT)],
+        [sys.executable, "-m", "bot", "run", "slack", "--content", str(CONTENT), *option],
         cwd=tmp_path,
         env=env,
         stderr=subprocess.PIPE,
@@ -111,22 +74,39 @@ def test_run_listens_on_bloodpatch_host_whatever_host_says(tmp_path: Path) -> No
             lines.append(line)
             if "http: listening on" in line:
                 break
-        assert any("http: listening on 127.0.0.1:" in line for line in lines), "".join(lines)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(20)
         process.stderr.close()
     assert process.returncode == 0, "".join(lines)
+    return next((line for line in lines if "http: listening on" in line), "".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("bloodpatch_host", "option", "expected"),
+    [("127.0.0.1", [], "127.0.0.1"), ("127.0.0.2", ["--host", "127.0.0.1"], "127.0.0.1")],  # --host wins
+)
+def test_run_listens_on_bloodpatch_host_whatever_host_says(
+    tmp_path: Path, bloodpatch_host: str, option: list[str], expected: str
+) -> None:
+    """The real service: HOST names a machine that does not exist; BLOODPATCH_HOST (or --host) decides."""
+    line = _listening_on(tmp_path, {"HOST": STRAY, "BLOODPATCH_HOST": bloodpatch_host, "PORT": "0"}, option)
+    assert f"http: listening on {expected}:" in line
 
 
 def test_port_and_host_from_dotenv_and_a_bad_port(
-    slack_env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    slack_env.delenv("PORT", raising=False)
-    (tmp_path / ".env").write_text("PORT=8081\nBLOODPATCH_HOST=127.0.0.1\nHOST=elsewhere\n")
-    assert runner.run("slack", content_dir=CONTENT, socket=False, port=None, watch=False) == 0
-    assert Recorder.created == [{"host": "127.0.0.1", "port": 8081}]
+    with socket.socket() as probe:  # a free loopback port for the .env to name
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / ".env").write_text(f"PORT={port}\nBLOODPATCH_HOST=127.0.0.1\nHOST=elsewhere\n")
+    assert f"http: listening on 127.0.0.1:{port}" in _listening_on(tmp_path, {"HOST": STRAY}, [])
 
-    slack_env.setenv("PORT", "eighty")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BLOODPATCH_HOST", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hosttest")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "host-test-secret")
+    monkeypatch.setenv("PORT", "eighty")
     assert runner.run("slack", content_dir=CONTENT, socket=False, port=None, watch=False) == runner.EXIT_SETTINGS
     assert "PORT: must be a port number" in capsys.readouterr().err
