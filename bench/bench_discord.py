@@ -61,7 +61,7 @@ class ErrorCounter(logging.Handler):
 def inputs(library: Any, per_kind: int) -> dict[str, list[str]]:
     """What users typed: topic subcommands, eval-set questions, partial or misspelt topic names."""
     commands = [ref.command for ref in library.topics]
-    questions = [q.question for q in load_questions(ROOT / "tests" / "eval" / "questions.yaml")]
+    questions = [q.question for q in load_questions(ROOT / "content" / "questions" / "questions.yaml")]
     typed = [name[:n] for name in commands for n in (2, 4)] + [name[:-2] + name[-1] for name in commands]
     return {
         "topic": [commands[i % len(commands)] for i in range(per_kind)],

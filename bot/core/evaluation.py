@@ -59,7 +59,19 @@ class Report:
         return self.crisis_hits / max(1, self.crisis_total)
 
     def to_json(self) -> dict[str, Any]:
-        return report_json(self)
+        """The figures as `bloodpatch-bot eval --json` prints them."""
+        return {
+            "top1": round(self.top1_accuracy, 4),
+            "top1_counts": [self.top1_correct, self.top1_total],
+            "red_flag_recall": round(self.red_flag_recall, 4),
+            "red_flag_counts": [self.red_flag_hits, self.red_flag_total],
+            "off_topic_rejection": round(self.off_topic_rejection, 4),
+            "off_topic_counts": [self.off_topic_rejected, self.off_topic_total],
+            "false_alarm_rate": round(self.false_alarm_rate, 4),
+            "false_alarm_counts": [self.false_alarms, self.normal_total],
+            "crisis_recall": round(self.crisis_recall, 4),
+            "crisis_counts": [self.crisis_hits, self.crisis_total],
+        }
 
     def summary(self) -> str:
         crisis = (
@@ -117,21 +129,6 @@ def evaluate(questions: list[Labelled], predict: Callable[[str], tuple[str, str 
         if not hit:
             report.misses.append(f"[{item.kind}:{item.topic}] got {kind}:{topic} <- {item.question}")
     return report
-
-
-def report_json(report: Report) -> dict[str, Any]:
-    return {
-        "top1": round(report.top1_accuracy, 4),
-        "top1_counts": [report.top1_correct, report.top1_total],
-        "red_flag_recall": round(report.red_flag_recall, 4),
-        "red_flag_counts": [report.red_flag_hits, report.red_flag_total],
-        "off_topic_rejection": round(report.off_topic_rejection, 4),
-        "off_topic_counts": [report.off_topic_rejected, report.off_topic_total],
-        "false_alarm_rate": round(report.false_alarm_rate, 4),
-        "false_alarm_counts": [report.false_alarms, report.normal_total],
-        "crisis_recall": round(report.crisis_recall, 4),
-        "crisis_counts": [report.crisis_hits, report.crisis_total],
-    }
 
 
 def set_questions(labelled: Any) -> list[Labelled]:

@@ -197,8 +197,9 @@ class Library:
         exact = state.resolver.exact(query)
         if exact:
             return self._topic(state, exact, query, audience, Kind.TOPIC)
-        language = detect_language(strip_markup(query), state.vocabulary)
-        triage = state.triage.assess(strip_markup(query))
+        clean = strip_markup(query)
+        language = detect_language(clean, state.vocabulary)
+        triage = state.triage.assess(clean)
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, query, audience)
         if triage.tier is Triage.EMERGENCY:

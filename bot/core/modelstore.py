@@ -39,6 +39,24 @@ class Models:
     temperature: float
     content_hash: str
 
+    def save(self, path: Path) -> None:
+        """Write the arrays `read_models` reads; atomically, so a running bot never sees half a file."""
+        from bot.core.training import TRAINER_VERSION
+
+        arrays = {
+            **self.router.space.to_arrays(),
+            **self.router.to_arrays("router"),
+            **self.emergency.to_arrays("emergency"),
+            **self.crisis.to_arrays("crisis"),
+            "temperature": np.array(self.temperature),
+            "content_hash": np.array(self.content_hash),
+            "trainer_version": np.array(TRAINER_VERSION),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+
 
 def model_path(content_root: Path) -> Path:
     return content_root / MODEL_FILE
@@ -105,5 +123,4 @@ def load_models(content: Content) -> Models:
 def train_models(examples: list[Example], *, calibrate: bool = True, content_hash: str = "") -> Models:
     from bot.core.training import train
 
-    trained = train(examples, calibrate=calibrate, content_hash=content_hash)
-    return Models(trained.router, trained.emergency, trained.crisis, trained.temperature, trained.content_hash)
+    return train(examples, calibrate=calibrate, content_hash=content_hash)

@@ -14,44 +14,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from bot.core.examples import Example
 from bot.core.features import ANALYZERS
 from bot.core.linear import FeatureSpace, LinearModel, Vectorizer
+from bot.core.modelstore import Models
 
 TRAINER_VERSION = "4"  # bump when features or settings change: old models become stale
 C_ROUTER = 1.0  # LinearSVC
 C_DETECTOR = 10.0  # logistic regression
 CHAR_MIN_DF = 2
 CALIBRATION_FOLDS = 4
-
-
-@dataclass(frozen=True)
-class TrainedModels:
-    router: LinearModel
-    emergency: LinearModel
-    crisis: LinearModel
-    temperature: float
-    content_hash: str
-
-    def save(self, path: Path) -> None:
-        arrays = {
-            **self.router.space.to_arrays(),
-            **self.router.to_arrays("router"),
-            **self.emergency.to_arrays("emergency"),
-            **self.crisis.to_arrays("crisis"),
-            "temperature": np.array(self.temperature),
-            "content_hash": np.array(self.content_hash),
-            "trainer_version": np.array(TRAINER_VERSION),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
 
 
 def settings_key() -> str:
@@ -97,7 +72,7 @@ def _fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
     return best
 
 
-def train(examples: Sequence[Example], *, calibrate: bool = True, content_hash: str = "") -> TrainedModels:
+def train(examples: Sequence[Example], *, calibrate: bool = True, content_hash: str = "") -> Models:
     """Fit all three models; `calibrate=False` skips the temperature fit (faster, for evaluation folds)."""
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
@@ -131,7 +106,7 @@ def train(examples: Sequence[Example], *, calibrate: bool = True, content_hash: 
         )
         gold = np.searchsorted(router.classes_, router_labels)
         temperature = _fit_temperature(logits, gold)
-    return TrainedModels(
+    return Models(
         router=_export(fitted, router, space),
         emergency=_export(fitted, emergency, space),
         crisis=_export(fitted, crisis, space),

@@ -7,7 +7,6 @@ clarify answer, through discord.py's real interaction dispatch on loopback.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,63 +14,12 @@ import discord
 import pytest
 
 from bot.adapters.discord import render, views
-from bot.core import Answer, AnswerSnippet, Kind, Library, SourceRef, TopicRef, Triage
+from bot.core import Answer, Kind, Library, Triage
+from tests.answers import clarify, crisis, ref, same_day
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "discord"
 EPHEMERAL = 64
 CHANNEL_MESSAGE = 4
-SOURCE = SourceRef("s1", "A source", "Publisher", "2024", "https://example.org/1")
-CRISIS_TEXT = (
-    "You deserve support right now. You don't have to face this alone.\n"
-    "• UK: call Samaritans free on 116 123, any time\n"
-    "• US: call or text 988\n"
-    "• If you might act on these thoughts, call 999 or 911 now"
-)
-SAME_DAY_TEXT = "Contact your maternity or anaesthetic team today.\nThis is not an emergency, but it should not wait."
-
-
-def ref(topic_id: str, title: str = "", command: str = "") -> TopicRef:
-    return TopicRef(id=topic_id, title=title or topic_id.replace("_", " ").title(), command=command or topic_id)
-
-
-def clarify(*suggestions: TopicRef, audience: str = "patient", question: str = "patch") -> Answer:
-    return Answer(
-        question=question,
-        kind=Kind.CLARIFY,
-        audience=audience,
-        title="Did you mean…",
-        disclaimer="General information only, not medical advice.",
-        suggestions=suggestions,
-        message="Did you mean one of these?",
-    )
-
-
-def crisis(question: str = "i want to die @everyone") -> Answer:
-    return Answer(
-        question=question,
-        kind=Kind.CRISIS,
-        audience="patient",
-        title="You are not alone",
-        disclaimer="General information only, not medical advice.",
-        urgent=CRISIS_TEXT,
-        triage=Triage.CRISIS,
-    )
-
-
-def same_day(triage: Triage = Triage.SAME_DAY) -> Answer:
-    return Answer(
-        question="my headache is back a week after the patch",
-        kind=Kind.SEARCH,
-        audience="patient",
-        title="Having another blood patch",
-        disclaimer="General information only, not medical advice.",
-        topic="repeat",
-        snippets=(AnswerSnippet("Most people need only one patch.", "patient", SOURCE, "p1"),),
-        related=(ref("recovery"),),
-        message=SAME_DAY_TEXT,
-        reviewed=dt.date(2026, 1, 1),
-        triage=triage,
-    )
 
 
 def ids(view: discord.ui.View | None) -> list[str]:
@@ -130,7 +78,7 @@ async def test_clarify_buttons_skip_repeats_and_stop_at_three():
 
 
 def test_crisis_support_is_the_content_first_and_the_question_is_not_repeated():
-    rendered = render.render_answer(crisis())
+    rendered = render.render_answer(crisis("i want to die @everyone"))
 
     assert render.check_limits(rendered.embeds, rendered.content) == []
     assert rendered.content.splitlines() == [
@@ -149,9 +97,9 @@ def test_crisis_support_is_the_content_first_and_the_question_is_not_repeated():
 
 async def test_crisis_gets_no_buttons_at_all():
     for ephemeral in (True, False):
-        assert views.build_view(crisis(), ephemeral=ephemeral) is None
+        assert views.build_view(crisis("i want to die @everyone"), ephemeral=ephemeral) is None
     # even if the core attached a topic or suggestions, nothing invites sharing or browsing away
-    odd = Answer(**{**_fields(crisis()), "topic": "overview", "suggestions": (ref("risks"),)})
+    odd = Answer(**{**_fields(crisis("i want to die @everyone")), "topic": "overview", "suggestions": (ref("risks"),)})
     assert views.build_view(odd, ephemeral=True) is None
 
 

@@ -9,7 +9,6 @@ Opening a suggestion goes through the real `Library.topic`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import io
 from typing import Any
 
@@ -18,28 +17,10 @@ import pytest
 from bot.adapters.shell import Shell, render_answer, run_shell
 from bot.adapters.shell.render import ADVICE_MARK, WIDTH, Style
 from bot.adapters.shell.repl import CHOICE_HINT
-from bot.core import Answer, AnswerSnippet, Kind, Library, SourceRef, TopicRef, Triage
+from bot.core import Answer, Library, TopicRef, Triage
+from tests.answers import clarify, crisis, same_day
 
-SOURCE = SourceRef("s1", "A source", "Publisher", "2024", "https://example.org/1")
 UNSURE = "patch"  # the question the stand-in router is unsure about
-CRISIS_TEXT = (
-    "You deserve support right now. You don't have to face this alone.\n"
-    "• UK: call Samaritans free on 116 123, any time\n"
-    "• US: call or text 988"
-)
-SAME_DAY_TEXT = "Contact your maternity or anaesthetic team today.\nThis is not an emergency, but it should not wait."
-
-
-def clarify(*suggestions: TopicRef, audience: str = "patient") -> Answer:
-    return Answer(
-        question=UNSURE,
-        kind=Kind.CLARIFY,
-        audience=audience,
-        title="Did you mean…",
-        disclaimer="General information only, not medical advice.",
-        suggestions=suggestions,
-        message="Did you mean one of these?",
-    )
 
 
 class UnsureLibrary:
@@ -53,7 +34,7 @@ class UnsureLibrary:
     def answer(self, text: str, audience: str = "patient") -> Answer:
         self.asked.append(text)
         if text == UNSURE:
-            return clarify(*self.suggestions, audience=audience)
+            return clarify(*self.suggestions, audience=audience, question=UNSURE)
         return self._library.answer(text, audience)
 
     def __getattr__(self, name: str) -> Any:
@@ -77,15 +58,7 @@ def test_clarify_lists_the_suggestions_numbered_with_their_commands() -> None:
 
 
 def test_crisis_is_urgent_first_like_a_red_flag() -> None:
-    answer = Answer(
-        question="i want to die",
-        kind=Kind.CRISIS,
-        audience="patient",
-        title="You are not alone",
-        disclaimer="General information only, not medical advice.",
-        urgent=CRISIS_TEXT,
-        triage=Triage.CRISIS,
-    )
+    answer = crisis()
     plain = render_answer(answer)
     coloured = render_answer(answer, Style(True))
 
@@ -101,18 +74,7 @@ def test_crisis_is_urgent_first_like_a_red_flag() -> None:
 
 
 def test_same_day_notice_comes_before_the_snippets_marked_as_advice() -> None:
-    answer = Answer(
-        question="my headache is back a week after the patch",
-        kind=Kind.SEARCH,
-        audience="patient",
-        title="Having another blood patch",
-        disclaimer="General information only, not medical advice.",
-        topic="repeat",
-        snippets=(AnswerSnippet("Most people need only one patch.", "patient", SOURCE, "p1"),),
-        message=SAME_DAY_TEXT,
-        reviewed=dt.date(2026, 1, 1),
-        triage=Triage.SAME_DAY,
-    )
+    answer = same_day()
     text = render_answer(answer)
     notice = f"{ADVICE_MARK} Contact your maternity or anaesthetic team today."
     assert text.splitlines()[2] == notice

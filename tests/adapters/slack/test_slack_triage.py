@@ -7,67 +7,22 @@ look); the click goes signed to the real Bolt app with the button exactly as ren
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
 from bot.adapters.slack.render import ACTION_AUDIENCE, ACTION_SHARE, ButtonState, mrkdwn, to_message
-from bot.core import Answer, AnswerSnippet, Kind, Library, SourceRef, TopicRef, Triage
+from bot.core import Answer, Kind, Library, TopicRef, Triage
+from tests.answers import CRISIS_TEXT, SAME_DAY_TEXT, crisis, ref, same_day
+from tests.answers import clarify as _clarify
 
-SOURCE = SourceRef("s1", "A source", "Publisher", "2024", "https://example.org/1")
+
+def clarify(*suggestions: TopicRef, audience: str = "patient") -> Answer:
+    return _clarify(*suggestions, audience=audience, question="patch <!channel>")
+
+
 MASS_MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>")
-CRISIS_TEXT = (
-    "You deserve support right now. You don't have to face this alone.\n"
-    "• UK: call Samaritans free on 116 123, any time\n"
-    "• US: call or text 988"
-)
-SAME_DAY_TEXT = "Contact your maternity or anaesthetic team today.\nThis is not an emergency, but it should not wait."
-
-
-def ref(topic_id: str, title: str = "") -> TopicRef:
-    return TopicRef(id=topic_id, title=title or topic_id.replace("_", " ").title(), command=topic_id)
-
-
-def clarify(*suggestions: TopicRef, audience: str = "patient", question: str = "patch <!channel>") -> Answer:
-    return Answer(
-        question=question,
-        kind=Kind.CLARIFY,
-        audience=audience,
-        title="Did you mean…",
-        disclaimer="General information only, not medical advice.",
-        suggestions=suggestions,
-        message="Did you mean one of these?",
-    )
-
-
-def crisis() -> Answer:
-    return Answer(
-        question="i want to die <!here>",
-        kind=Kind.CRISIS,
-        audience="patient",
-        title="You are not alone",
-        disclaimer="General information only, not medical advice.",
-        urgent=CRISIS_TEXT,
-        triage=Triage.CRISIS,
-    )
-
-
-def same_day(triage: Triage = Triage.SAME_DAY) -> Answer:
-    return Answer(
-        question="my headache is back a week after the patch",
-        kind=Kind.SEARCH,
-        audience="patient",
-        title="Having another blood patch",
-        disclaimer="General information only, not medical advice.",
-        topic="repeat",
-        snippets=(AnswerSnippet("Most people need only one patch.", "patient", SOURCE, "p1"),),
-        related=(ref("recovery"),),
-        message=SAME_DAY_TEXT,
-        reviewed=dt.date(2026, 1, 1),
-        triage=triage,
-    )
 
 
 def assert_safe(payload: dict[str, Any], kit: Any) -> None:
@@ -113,7 +68,7 @@ def test_clarify_with_a_repeated_suggestion_still_renders_a_valid_message(kit: A
 
 
 def test_crisis_puts_the_title_then_the_support_text_first_with_no_buttons(kit: Any) -> None:
-    payload = to_message(crisis(), shareable=True, show_question=True).as_kwargs()
+    payload = to_message(crisis("i want to die <!here>"), shareable=True, show_question=True).as_kwargs()
 
     assert_safe(payload, kit)
     title, support = payload["blocks"][:2]
