@@ -100,11 +100,11 @@ class Library:
         """Answer free text: crisis and emergencies first, then an exact topic name, then the router."""
         state = self._state
         question = text.strip()
-        clean = strip_markup(question)
-        language = detect_language(clean[: MAX_QUESTION_CHARS * 4], state.vocabulary) if clean else "en"
-        triage = state.triage.assess(clean[: MAX_QUESTION_CHARS * 4])
+        clean = strip_markup(question)[: MAX_QUESTION_CHARS * 4]  # triage reads a long message too
+        triage = state.triage.assess(clean)
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, question, audience)
+        language = detect_language(clean, state.vocabulary) if clean else "en"
         if triage.tier is Triage.EMERGENCY:
             return self._red_flag(state, question, audience, triage, language)
         if not clean:
@@ -198,12 +198,11 @@ class Library:
         if exact:
             return self._topic(state, exact, query, audience, Kind.TOPIC)
         clean = strip_markup(query)
-        language = detect_language(clean, state.vocabulary)
         triage = state.triage.assess(clean)
         if triage.tier is Triage.CRISIS:
             return self._crisis(state, query, audience)
         if triage.tier is Triage.EMERGENCY:
-            return self._red_flag(state, query, audience, triage, language)
+            return self._red_flag(state, query, audience, triage, detect_language(clean, state.vocabulary))
         resolution = state.resolver.resolve(query)
         if resolution.topic_id:
             return self._topic(state, resolution.topic_id, query, audience, Kind.TOPIC)
