@@ -107,6 +107,7 @@ class Answer:
     urgent: str | None = None
     message: str | None = None
     reviewed: dt.date | None = None
+    review_status: str | None = None  # "draft" or "clinician-reviewed" for topic answers
     red_flags: tuple[str, ...] = ()  # ids of the safety rules that fired
     error: str | None = None
     triage: Triage = Triage.INFO
@@ -149,6 +150,7 @@ class Answer:
             "urgent": self.urgent,
             "message": self.message,
             "reviewed": self.reviewed.isoformat() if self.reviewed else None,
+            "review_status": self.review_status,
         }
         data["triage"] = self.triage.value
         data["confidence"] = round(self.score, 4)

@@ -15,7 +15,7 @@ from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, To
 from bot.core.language import detect_language
 from bot.core.loader import Content, ContentInvalid, load_content
 from bot.core.markup import strip_markup
-from bot.core.models import TopicModel
+from bot.core.models import QuizItemModel, TopicModel
 from bot.core.modelstore import Models, load_models
 from bot.core.resolve import TopicResolver
 from bot.core.router import RUNNER_UP_SHARE, TopicRouter
@@ -70,6 +70,12 @@ class Library:
         """`models` overrides the trained router saved with the content (evaluation folds use this)."""
         self._state = _State.build(content, models)
         self._reload_lock = threading.Lock()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Counts successful reloads: adapters keep rendered answers per generation."""
+        return self._generation
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -82,7 +88,21 @@ class Library:
 
     @property
     def sources(self) -> tuple[SourceRef, ...]:
-        return tuple(self._state.sources.values())
+        """The sources some snippet or quiz item cites (a listed but uncited source is not shown)."""
+        content = self._state.content
+        cited = {s.source for t in content.topics for s in t.snippets} | {q.item.source for q in content.quiz}
+        return tuple(ref for source_id, ref in self._state.sources.items() if source_id in cited)
+
+    def source(self, source_id: str) -> SourceRef | None:
+        return self._state.sources.get(source_id)
+
+    def quiz_items(self, topic: str | None = None, audience: Audience | None = None) -> tuple[QuizItemModel, ...]:
+        """Quiz items in content order, optionally for one topic and one audience."""
+        return tuple(
+            q.item
+            for q in self._state.content.quiz
+            if (topic is None or q.item.topic == topic) and (audience is None or q.item.audience == audience)
+        )
 
     @property
     def disclaimer(self) -> str:
@@ -216,6 +236,15 @@ class Library:
         refs = {r.id: r for r in state.refs}
         return [refs[t] for t, score in state.resolver.rank(text, limit) if score >= 50][:limit]
 
+    def same_day_notice(self) -> str:
+        """The "contact your team today" notice a same-day answer carries as its `message`.
+
+        For adapters that re-issue such an answer (shared in a channel, or in the other
+        audience): the copy must keep the notice the original had.
+        """
+        same_day = self._state.content.safety.same_day
+        return f"**{same_day.title}.** {same_day.text}"
+
     # -- reloading ---------------------------------------------------------------
     def reload(self, root: Path | None = None) -> list[str]:
         """Re-read content; on any error keep the current content and return the errors."""
@@ -226,6 +255,7 @@ class Library:
             except ContentInvalid as exc:
                 return [str(e) for e in exc.errors]
             self._state = state
+            self._generation += 1
             log.info("content reloaded from %s (%d topics)", content.root, len(content.topics))
             return []
 
@@ -257,16 +287,20 @@ class Library:
     ) -> Answer:
         topic = state.topics[topic_id]
         same_day = self._same_day_notice(state, triage)
+        disclaimer = state.content.safety.disclaimer
+        if topic.review_status != "clinician-reviewed":
+            disclaimer = f"{state.content.safety.unreviewed} {disclaimer}"
         return Answer(
             question=question,
             kind=kind,
             audience=audience,
             title=topic.title,
-            disclaimer=state.content.safety.disclaimer,
+            disclaimer=disclaimer,
             topic=topic.id,
             snippets=self._snippets(state, topic, audience),
             related=self._related(state, topic, also),
             reviewed=topic.reviewed,
+            review_status=topic.review_status,
             topics=state.refs,
             score=score,
             message=same_day,

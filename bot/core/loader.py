@@ -8,14 +8,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from bot.core.examples import Example
 from bot.core.models import (
+    EvidenceFile,
+    EvidenceModel,
     QuestionModel,
     QuestionsFile,
+    QuizFile,
+    QuizItemModel,
     SafetyFile,
     SourceModel,
     SourcesFile,
@@ -28,6 +32,8 @@ AUDIENCES = ("patient", "clinician")
 MIN_SNIPPETS_PER_AUDIENCE = 2
 STALE_AFTER = dt.timedelta(days=365)
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ItemT = TypeVar("ItemT", bound=BaseModel)
+ADVICE_PLACEHOLDER = re.compile(r"\{advice:([a-z0-9_]+)\}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class Content:
     warnings: tuple[ContentError, ...] = field(default=())
     questions: tuple[LabelledSet, ...] = field(default=())
     questions_loaded: bool = True
+    evidence: tuple[Located[EvidenceModel], ...] = field(default=())
+    quiz: tuple[Located[QuizItemModel], ...] = field(default=())
 
     def with_questions(self) -> Content:
         """This content with its labelled questions read and validated (raises ContentInvalid)."""
@@ -83,6 +91,15 @@ class Content:
             if labelled.name != exclude:
                 out += [Example(q.q, q.topic, q.kind) for q in labelled.questions]
         return out
+
+
+@dataclass(frozen=True)
+class Located(Generic[ItemT]):
+    """An item from a list file, with where it was written (lint names `file:line`)."""
+
+    item: ItemT
+    path: Path
+    line: int
 
 
 @dataclass(frozen=True)
@@ -172,14 +189,94 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None, ques
     if safety and safety_doc:
         _check_safety(safety, safety_doc, errors)
     topics, topic_docs = _load_topics(root, errors)
+    if safety is not None:
+        topics = [_expand_advice(t, topic_docs[t.id], safety, errors) for t in topics]
     _check_topics(topics, topic_docs, sources if sources_file else None, errors, warnings, today)
     topics = _ordered(root, topics, errors, warnings)
-    labelled = _load_questions(root, {t.id for t in topics}, errors) if questions else ()
-    errors = _fold_follow_ons(root, {t.id for t in topics}, errors)
+    topic_ids = {t.id for t in topics}
+    labelled = _load_questions(root, topic_ids, errors) if questions else ()
+    evidence = _load_list(root / "evidence", EvidenceFile, "evidence", errors)
+    quiz = _load_list(root / "quiz", QuizFile, "items", errors)
+    _check_quiz(quiz, topic_ids, set(sources), errors)
+    for located in evidence:
+        if sources_file and located.item.source not in sources:
+            errors.append(
+                ContentError(located.path, located.line, "source", f"unknown source id {located.item.source!r}")
+            )
+    errors = _fold_follow_ons(root, topic_ids, errors)
 
     if errors or safety is None:
         raise ContentInvalid(errors + warnings)
-    return Content(root, sources, tuple(topics), safety, tuple(warnings), labelled, questions)
+    return Content(
+        root, sources, tuple(topics), safety, tuple(warnings), labelled, questions, tuple(evidence), tuple(quiz)
+    )
+
+
+def advice_sentence(safety: SafetyFile, advice_id: str) -> str | None:
+    """The one wording of "if you have X, do Y" that topics and the urgent answer share."""
+    advice = safety.advice.get(advice_id)
+    action = safety.actions.get(advice.tier) if advice else None
+    if advice is None or action is None:
+        return None
+    return f"If you have {advice.symptoms}, {action}"
+
+
+def _expand_advice(topic: TopicModel, doc: LocatedYaml, safety: SafetyFile, errors: list[ContentError]) -> TopicModel:
+    """Replace `{advice:ID}` in snippets with safety.yaml's sentence, so triage wording has one source."""
+    snippets = list(topic.snippets)
+    for index, snippet in enumerate(snippets):
+        if "{advice:" not in snippet.text:
+            continue
+
+        def sentence(match: re.Match[str], index: int = index) -> str:
+            text = advice_sentence(safety, match.group(1))
+            if text is None:
+                line = doc.line_of(("snippets", index, "text"))
+                where = f"snippets[{index}].text"
+                errors.append(
+                    ContentError(doc.path, line, where, f"unknown advice id {match.group(1)!r} (see safety.yaml)")
+                )
+                return match.group(0)
+            return text
+
+        snippets[index] = snippet.model_copy(update={"text": ADVICE_PLACEHOLDER.sub(sentence, snippet.text)})
+    return topic.model_copy(update={"snippets": snippets})
+
+
+def _load_list(folder: Path, model: type[BaseModel], key: str, errors: list[ContentError]) -> list[Located]:
+    """Every `folder/*.yaml` holding `key: [...]`, each item with its file and line."""
+    out: list[Located] = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        doc = _load_file(path, errors)
+        parsed = _validate(model, doc, errors) if doc else None
+        if parsed is None or doc is None:
+            continue
+        for index, item in enumerate(getattr(parsed, key)):
+            out.append(Located(item, path, doc.line_of((key, index))))
+    return out
+
+
+def _check_quiz(
+    quiz: list[Located[QuizItemModel]], topic_ids: set[str], source_ids: set[str], errors: list[ContentError]
+) -> None:
+    seen: dict[str, Located[QuizItemModel]] = {}
+    for located in quiz:
+        item, path, line = located.item, located.path, located.line
+        problems = []
+        if item.id in seen:
+            problems.append(
+                ("id", f"duplicate quiz id {item.id!r} (also {seen[item.id].path.name}:{seen[item.id].line})")
+            )
+        seen.setdefault(item.id, located)
+        if item.topic not in topic_ids:
+            problems.append(("topic", f"unknown topic id {item.topic!r}"))
+        if item.source not in source_ids:
+            problems.append(("source", f"unknown source id {item.source!r} (not in sources.yaml)"))
+        if item.answer >= len(item.options):
+            problems.append(("answer", f"answer {item.answer} but only {len(item.options)} options (0-based)"))
+        if len({normalize(o) for o in item.options}) != len(item.options):
+            problems.append(("options", "two options are the same"))
+        errors.extend(ContentError(path, line, f"{item.id}.{name}", message) for name, message in problems)
 
 
 def _load_questions(root: Path, topic_ids: set[str], errors: list[ContentError]) -> tuple[LabelledSet, ...]:

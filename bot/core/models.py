@@ -22,8 +22,10 @@ class SourceModel(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: NonEmpty
     publisher: NonEmpty
-    year: NonEmpty
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+    year: NonEmpty  # lint wants a year ("2019", "2013/2016"): a reader judges evidence by its age
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]  # lint wants https
+    # withdrawn or superseded sources may be cited only by a snippet that says so (lint checks).
+    status: Literal["current", "withdrawn", "superseded"] = "current"
 
 
 class SourcesFile(_Strict):
@@ -37,6 +39,9 @@ class SnippetModel(_Strict):
     locator: NonEmpty
 
 
+ReviewStatus = Literal["draft", "clinician-reviewed"]
+
+
 class TopicModel(_Strict):
     id: TopicId
     command: CommandName | None = None
@@ -45,8 +50,52 @@ class TopicModel(_Strict):
     aliases: list[NonEmpty] = Field(default_factory=list)
     examples: list[NonEmpty] = Field(min_length=1)
     related: list[TopicId] = Field(default_factory=list)
+    # Clinical governance: who last reviewed the topic (a role or a name), how, and when.
     reviewed: dt.date
+    reviewed_by: NonEmpty
+    review_status: ReviewStatus
     snippets: list[SnippetModel] = Field(min_length=1)
+
+
+class EvidenceModel(_Strict):
+    """One fact a snippet may state, with the figures it carries, under the source that supports it."""
+
+    source: NonEmpty
+    locator: NonEmpty
+    figures: list[Annotated[str, StringConstraints(pattern=r"^\d+(?:[.,]\d+)*$")]] = Field(min_length=1)
+    fact: NonEmpty  # a short paraphrase in our own words
+    # H: read in the source itself; M: read only in a secondary summary (say "verify" in `note`).
+    confidence: Literal["H", "M"] = "H"
+    note: str | None = None
+
+
+class EvidenceFile(_Strict):
+    evidence: list[EvidenceModel] = Field(min_length=1)
+
+
+QuizItemId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+
+
+class QuizItemModel(_Strict):
+    """One multiple-choice question; cited like a snippet, its figures checked like a snippet's."""
+
+    id: QuizItemId
+    topic: TopicId
+    audience: Literal["patient", "clinician"]
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    stem: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    # Options are button labels: Discord allows 80 characters, Slack 75.
+    options: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]] = Field(
+        min_length=3, max_length=5
+    )
+    answer: Annotated[int, Field(ge=0, le=4)]  # index into options
+    explanation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+    source: NonEmpty
+    locator: NonEmpty
+
+
+class QuizFile(_Strict):
+    items: list[QuizItemModel] = Field(min_length=1)
 
 
 class QuestionModel(_Strict):
@@ -124,6 +173,13 @@ class SmallTalk(_Strict):
     reply: NonEmpty
 
 
+class Advice(_Strict):
+    """What to do about one group of symptoms; topics quote it as `{advice:ID}` so wording never drifts."""
+
+    tier: Literal["emergency", "same_day"]
+    symptoms: NonEmpty  # "severe or worsening back pain, or new leg weakness or numbness"
+
+
 class SafetyFile(_Strict):
     disclaimer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     out_of_scope: NonEmpty
@@ -133,5 +189,10 @@ class SafetyFile(_Strict):
     same_day: SameDay
     crisis: CrisisCare
     small_talk: list[SmallTalk] = Field(default_factory=list)
+    # One short line on answers from a topic no clinician has reviewed yet (review_status: draft).
+    unreviewed: NonEmpty = "This topic has not yet been checked by a clinician."
     empty_message: NonEmpty = "Type a question about the blood patch or the spinal headache, or help for the topics."
     red_flags: RedFlagConfig
+    # One sentence per tier ("get urgent help now: ..."), and the symptom groups topics refer to.
+    actions: dict[Literal["emergency", "same_day"], NonEmpty] = Field(default_factory=dict)
+    advice: dict[TopicId, Advice] = Field(default_factory=dict)

@@ -3,40 +3,50 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.core.evidence import unsupported_figures
+from bot.core.loader import load_content
 from tests.conftest import CONTENT
 
-FACTS = CONTENT / "evidence" / "facts.md"  # the cited fact table, kept with the content it checks
-TOPICS = sorted((CONTENT / "topics").glob("*.yaml"))
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+@lru_cache(maxsize=1)
+def _content():
+    return load_content(CONTENT, questions=False)
+
+
 def snippets():
-    for path in TOPICS:
-        for index, snippet in enumerate(yaml.safe_load(path.read_text())["snippets"]):
-            yield pytest.param(snippet, id=f"{path.stem}[{index}]")
+    for topic in _content().topics:
+        for index, snippet in enumerate(topic.snippets):
+            yield pytest.param(snippet.model_dump(), id=f"{topic.id}[{index}]")
 
 
-def _facts_by_source() -> dict[str, str]:
-    by_source: dict[str, str] = defaultdict(str)
-    for line in FACTS.read_text(encoding="utf-8").splitlines():
-        for source in re.findall(r"\[([a-z0-9-]+)\]", line):
-            by_source[source] += line + "\n"
-    return by_source
+def test_every_figure_is_in_the_evidence_table_under_its_source() -> None:
+    problems = unsupported_figures(_content())
+    assert not problems, "\n".join(map(str, problems))
 
 
-@pytest.mark.parametrize("snippet", list(snippets()))
-def test_every_figure_is_in_the_fact_table_under_its_source(snippet: dict) -> None:
-    facts = _facts_by_source()[snippet["source"]]
-    assert facts, f"source {snippet['source']} has no facts in facts.md"
-    source_row = next(line for line in FACTS.read_text().splitlines() if line.startswith(f"| {snippet['source']} |"))
-    for number in NUMBER.findall(snippet["text"]):
-        assert number in facts or number in source_row, f"{number!r} is not in facts.md under {snippet['source']}"
+def test_the_figure_check_catches_an_unsourced_figure(tmp_path: Path) -> None:
+    """Guard the guard: a snippet figure missing from the table is reported with its file and line."""
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT, copy, ignore=shutil.ignore_patterns("questions", "model"))
+    path = copy / "topics" / "risks.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "snippets:\n  - audience: patient\n    text: ",
+            "snippets:\n  - audience: patient\n    text: 4321 people. ",
+            1,
+        )
+    )
+    problems = unsupported_figures(load_content(copy, questions=False))
+    assert [p for p in problems if "4321" in p.message and p.path == path and p.line > 1]
 
 
 def _syllables(word: str) -> int:
@@ -72,12 +82,8 @@ def test_seed_errors_are_not_repeated() -> None:
     """The seed calls the patch "surgery" and its needle a "spinal needle"; neither is true."""
     as_surgery = re.compile(r"\b(patch|ebp|procedure)\b[^.]{0,20}\b(is|as)\b[^.]{0,10}\b(surgery|an operation)\b")
     spinal_needle = re.compile(r"\b(patch|ebp)\b[^.]{0,30}\b(through|with|uses?) an? spinal needle\b")
-    for path in TOPICS:
-        for snippet in yaml.safe_load(path.read_text())["snippets"]:
-            text = snippet["text"].lower()
-            assert not as_surgery.search(text), (path, text)
-            assert not spinal_needle.search(text), (path, text)
-
-
-def test_fact_table_path_is_where_ci_puts_it() -> None:
-    assert Path(FACTS).name == "facts.md"
+    for topic in _content().topics:
+        for snippet in topic.snippets:
+            text = snippet.text.lower()
+            assert not as_surgery.search(text), (topic.id, text)
+            assert not spinal_needle.search(text), (topic.id, text)
