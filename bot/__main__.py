@@ -10,18 +10,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from enum import IntEnum
 from pathlib import Path
 from typing import TextIO
 
 from bot.cli_args import build_parser
-
-
-class ExitStatus(IntEnum):
-    OK = 0
-    CONTENT_INVALID = 1  # lint found errors, or content failed to load
-    USAGE = 2  # bad arguments or missing settings
-    CTRL_C = 130  # 128 + SIGINT
+from bot.exit_status import ExitStatus
 
 
 def _library(args: argparse.Namespace):  # -> Library, imported lazily
@@ -131,24 +124,30 @@ def cmd_lint(args: argparse.Namespace) -> int:
     content = _content_or_errors(args.directory or args.content)  # DIR wins over --content (the help says so)
     if content is None:
         return ExitStatus.CONTENT_INVALID
-    from bot.core.checks import model_errors, rule_example_errors
+    from bot.core.checks import content_errors, model_errors, rule_example_errors, uncited_source_warnings
 
-    errors = rule_example_errors(content) + model_errors(content)
-    for warning in content.warnings:
+    errors = content_errors(content) + rule_example_errors(content) + model_errors(content)
+    from bot.adapters.discord.size import lint_discord  # lazily: the core never imports discord
+
+    discord_line, discord_over = lint_discord(content.topics)
+    for warning in (*content.warnings, *uncited_source_warnings(content)):
         print(warning, file=sys.stderr)
-    if errors:
+    if errors or discord_over:
         for error in errors:
             print(error, file=sys.stderr)
-        print(f"{len(errors)} error(s) in {content.root}", file=sys.stderr)
+        print(discord_line, file=sys.stderr if discord_over else sys.stdout)  # the count, even when lint fails
+        print(f"{len(errors) + discord_over} error(s) in {content.root}", file=sys.stderr)
         return ExitStatus.CONTENT_INVALID
     rules = content.safety.red_flags.rules
     print(
         f"ok: {len(content.topics)} topics, {len(content.sources)} sources, "
-        f"{sum(len(t.snippets) for t in content.topics)} snippets, "
+        f"{sum(len(t.snippets) for t in content.topics)} snippets "
+        f"(every figure in the evidence table, {len(content.evidence)} rows), {len(content.quiz)} quiz items, "
         f"{sum(len(s.questions) for s in content.questions)} labelled questions, {len(rules)} safety rules "
         f"({sum(len(r.must_fire) + len(r.must_not_fire) for r in rules)} rule examples checked), "
         f"router model current, {len(content.warnings)} warning(s)"
     )
+    print(discord_line)
     return ExitStatus.OK
 
 
@@ -201,11 +200,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from bot.adapters.discord import sync_commands
+    from bot.exit_status import fail
 
     if args.clear and args.guild is None:
-        print("bloodpatch-bot: --clear needs --guild ID", file=sys.stderr)
-        return ExitStatus.USAGE
+        return fail(ExitStatus.USAGE, "--clear needs --guild ID")
+    from bot.adapters.discord import sync_commands
+
     return sync_commands(args.guild, args.content, clear=args.clear)
 
 
@@ -228,6 +228,9 @@ COMMANDS = {
     "sync": cmd_sync,
     "reload": cmd_reload,
 }
+from bot.cli_state import STATE_COMMANDS  # noqa: E402 (quiz, score, gaps, stats, forget; imports nothing heavy)
+
+COMMANDS.update(STATE_COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

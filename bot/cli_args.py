@@ -127,8 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         "platform", choices=("discord", "slack", "all"), help="all: every platform whose settings are present"
     )
     run.add_argument("--socket", action="store_true", help="Slack: use Socket Mode (needs SLACK_APP_TOKEN)")
-    run.add_argument(
-        "--port", type=int, default=None, help="HTTP port for Slack events and health checks (default $PORT or 3000)"
+    run.add_argument(  # checked by bot/settings.py, so a bad port is one clear line like any bad setting
+        "--port",
+        default=None,
+        metavar="PORT",
+        help="HTTP port 0-65535 for Slack events and health checks (default $PORT or 3000; 0: any free port)",
     )
     run.add_argument(
         "--host",
@@ -145,7 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--clear", action="store_true", help="with --guild: remove that guild's copy of the commands")
     _content_option(sync)
 
-    reload = sub.add_parser("reload", help="tell a running bot to reload its content (sends SIGHUP)")
-    reload.add_argument("--pid-file", type=Path, default=None, help="pid file written by `run` (default: from env)")
+    reload = sub.add_parser(
+        "reload",
+        help="tell running bots to reload their content: every worker sharing DATABASE_URL, else SIGHUP to one",
+    )
+    reload.add_argument(
+        "--pid-file",
+        type=Path,
+        default=None,
+        help="SIGHUP only the bot whose pid `run` wrote here (default without DATABASE_URL: $BLOODPATCH_PID_FILE)",
+    )
+
+    from bot.cli_state import add_state_commands  # quiz, score, gaps, stats, forget (they use the store)
+
+    add_state_commands(sub)
 
     return parser

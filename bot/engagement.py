@@ -8,6 +8,8 @@ the reply is a polite `Notice` and answers to questions keep working.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +44,11 @@ FEEDBACK_THANKS = {
     "not_asked": "Thanks. We'll use this to improve how questions are matched to topics.",
 }
 FEEDBACK_LABELS = {"helpful": "Helpful", "unhelpful": "Not helpful", "not_asked": "Not what I asked"}
+KEEP_TEXT_ON = (
+    "From now on, questions marked \"Not what I asked\" or left unanswered here are kept, redacted "
+    "(numbers, emails, names and mentions removed), and deleted after the retention limit."
+)
+KEEP_TEXT_OFF = "Question text is no longer kept here (only anonymous counts); text kept so far was deleted."
 LEADERBOARD_EMPTY = "Nobody is on the leaderboard yet. Join with /bloodpatch leaderboard join."
 
 
@@ -147,6 +154,23 @@ class Engagement:
             return Notice(NO_ITEMS, ok=False)
         return self.card(item)
 
+    def daily_card(self, topic: str | None, audience: str | None, day: dt.date) -> QuizCard | Notice:
+        """The question of the day for a channel: every matching item in turn, in a fixed shuffled order.
+
+        Not per user (nobody in particular is asked), so no store is needed; the order is a hash of
+        the item ids, which spreads the topics instead of walking through one topic at a time.
+        """
+        topic_id = self.resolve_topic(topic) if topic else None
+        if topic and topic_id is None:
+            return Notice(NO_ITEMS, ok=False)
+        items = sorted(
+            self.library.quiz_items(topic_id, audience),
+            key=lambda i: hashlib.sha256(i.id.encode()).hexdigest(),
+        )
+        if not items:
+            return Notice(NO_ITEMS, ok=False)
+        return self.card(items[day.toordinal() % len(items)])
+
     def card(self, item: QuizItemModel) -> QuizCard:
         ref = self.library.topic_ref(item.topic)
         title = f"Quiz: {ref.title if ref else item.topic} ({item.audience}, {item.difficulty})"
@@ -208,6 +232,16 @@ class Engagement:
             return Notice("Already counted, thank you.")
         return Notice(FEEDBACK_THANKS[button.kind])
 
+    async def keep_text(self, scope: str, keep: bool) -> Notice:
+        """An admin's opt-in (or out) for keeping redacted "not what I asked" / gap question text in `scope`."""
+        try:
+            await self.store.set_keep_text(scope, keep)
+        except StoreUnavailable:
+            return Notice(UNAVAILABLE.format(what="Settings"), ok=False)
+        if keep:
+            return Notice(KEEP_TEXT_ON)
+        return Notice(KEEP_TEXT_OFF)
+
     async def record_ask(self, user: str, answer: Answer) -> None:
         """Count an answered question for stats and gaps; never fails the answer it follows."""
         try:
@@ -238,6 +272,8 @@ class Engagement:
             await self.store.set_leaderboard(user, display_name)
         except StoreUnavailable:
             return Notice(UNAVAILABLE.format(what="The leaderboard"), ok=False)
+        except ValueError:  # nothing left of the name once markup is stripped
+            return Notice("That name can't be shown. Please set a display name with letters in it.", ok=False)
         if display_name is None:
             return Notice("You've left the leaderboard.")
         return Notice("You're on this server's leaderboard. Leave any time with /bloodpatch leaderboard leave.")

@@ -218,7 +218,10 @@ def advice_sentence(safety: SafetyFile, advice_id: str) -> str | None:
     action = safety.actions.get(advice.tier) if advice else None
     if advice is None or action is None:
         return None
-    return f"If you have {advice.symptoms}, {action}"
+    if isinstance(advice.symptoms, str):
+        return f"If you have {advice.symptoms}, {action}"
+    bullets = "".join(f"\n- {symptom}" for symptom in advice.symptoms)
+    return f"If you have any of these, {action}{bullets}\n"
 
 
 def _expand_advice(topic: TopicModel, doc: LocatedYaml, safety: SafetyFile, errors: list[ContentError]) -> TopicModel:

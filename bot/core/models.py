@@ -177,7 +177,8 @@ class Advice(_Strict):
     """What to do about one group of symptoms; topics quote it as `{advice:ID}` so wording never drifts."""
 
     tier: Literal["emergency", "same_day"]
-    symptoms: NonEmpty  # "severe or worsening back pain, or new leg weakness or numbness"
+    # One phrase ("a fit (seizure)"), or a list that topics show as bullets under "If you have any of these".
+    symptoms: NonEmpty | list[NonEmpty]
 
 
 class SafetyFile(_Strict):
