@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.core.answer import Answer, SourceRef
@@ -45,7 +45,7 @@ FEEDBACK_THANKS = {
 }
 FEEDBACK_LABELS = {"helpful": "Helpful", "unhelpful": "Not helpful", "not_asked": "Not what I asked"}
 KEEP_TEXT_ON = (
-    "From now on, questions marked \"Not what I asked\" or left unanswered here are kept, redacted "
+    'From now on, questions marked "Not what I asked" or left unanswered here are kept, redacted '
     "(numbers, emails, names and mentions removed), and deleted after the retention limit."
 )
 KEEP_TEXT_OFF = "Question text is no longer kept here (only anonymous counts); text kept so far was deleted."
@@ -138,15 +138,20 @@ class Engagement:
                 return ref.id
         return None
 
-    async def next_card(self, user: str, topic: str | None = None, audience: str | None = None) -> QuizCard | Notice:
-        """The next question for `user` (missed items come back first), or a Notice saying why not."""
+    async def next_card(
+        self, user: str, topic: str | None = None, audience: str | None = None, *, exclude: Collection[str] = ()
+    ) -> QuizCard | Notice:
+        """The next question for `user` (missed items come back first, but not the ones in `exclude`,
+        e.g. the question just answered), or a Notice saying why not."""
         problem = self.topic_problem(topic, audience)
         if problem:
             return problem
         topic_id = self.resolve_topic(topic) if topic else None
         items = self.library.quiz_items()
         try:
-            item = await self.store.next_quiz_item(user, items, topic=topic_id, audience=audience)
+            item = await self.store.next_quiz_item(user, items, topic=topic_id, audience=audience, exclude=exclude)
+            if item is None and exclude:  # everything on offer was just asked: start the round again
+                item = await self.store.next_quiz_item(user, items, topic=topic_id, audience=audience)
         except StoreUnavailable as exc:
             log.warning("quiz unavailable: %s", exc)
             return Notice(UNAVAILABLE.format(what="The quiz"), ok=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
+from bot.adapters.shell.quiz import ShellQuiz
 from bot.adapters.shell.render import (
     WIDTH,
     Style,
@@ -18,6 +19,7 @@ from bot.adapters.shell.render import (
     terminal_width,
     topic_list,
 )
+from bot.cli_state import local_user
 from bot.core import AUDIENCES, Answer, Audience, Kind, Library, TopicRef
 
 HISTORY_ENV = "BLOODPATCH_HISTORY_FILE"  # a path, or empty for no history file
@@ -29,6 +31,7 @@ HELP = """Ask a question in your own words, or type a command:
   topic NAME          show one topic (e.g. "topic risks")
   sources             list the sources we cite
   audience clinician  switch to clinician detail (or "audience patient")
+  quiz [topic]        a quiz question (answer with its number; stop ends); score: your progress
   help                show this help and the topics
   quit                leave (Ctrl-D works too; Ctrl-C clears the line)"""
 HISTORY_ON = (
@@ -83,12 +86,19 @@ class Shell:
         # The numbered suggestions of the last reply when it was "Did you mean…" (else empty):
         # the next line may be just their number.
         self.choices: tuple[TopicRef, ...] = ()
+        self.quiz = ShellQuiz(library, local_user(None))
 
     def handle(self, line: str) -> str | None:
         """Reply to one line; None means quit."""
         text = line.strip()
         if not text:
             return ""  # a stray Enter keeps a pending "Did you mean…" choice
+        if self.quiz.card is not None:
+            if text.isdigit():
+                return self.quiz.answer(int(text))
+            if text.lower() in {"stop", "q", "quit", "exit"}:
+                return self.quiz.stop()
+            self.quiz.card = None  # anything else is a question: the quiz ends, the answer comes
         choices, self.choices = self.choices, ()
         if choices and text in CHOICE_KEYS:
             number = int(text)
@@ -134,6 +144,10 @@ class Shell:
                 self.audience = choice  # type: ignore[assignment]
                 return f"Audience is now {choice}."
             return f"Audience is {self.audience}. Choose one of: {', '.join(AUDIENCES)}."
+        if command == "quiz":
+            return self.quiz.start(rest or None, self.audience)
+        if command == "score" and not rest:
+            return self.quiz.score()
         if command == "topic":
             return self._render(self.library.topic(rest, self.audience))
         return self._render(self.library.answer(text, self.audience))
@@ -221,17 +235,21 @@ def run_shell(
                 stdout.write(reply + "\n\n")
                 stdout.flush()
     finally:
+        shell.quiz.close()
         if readline is not None and path is not None:
             _save_history(readline, path)
 
 
 def _run_piped(shell: Shell, stdin: TextIO, stdout: TextIO) -> int:
     """One reply per input line, until quit or end of input; Ctrl-C stops (the caller's exit status)."""
-    for line in stdin:
-        reply = shell.handle(line)
-        if reply is None:
-            return 0
-        if reply:
-            stdout.write(reply + "\n\n")
-            stdout.flush()
-    return 0
+    try:
+        for line in stdin:
+            reply = shell.handle(line)
+            if reply is None:
+                return 0
+            if reply:
+                stdout.write(reply + "\n\n")
+                stdout.flush()
+        return 0
+    finally:
+        shell.quiz.close()
