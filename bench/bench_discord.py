@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _loopback import DISCORD_TOKEN, FakeDiscord, Interactions, machine, ms, percentile  # noqa: E402
 
 from bot.adapters.discord import DiscordSettings, create_client  # noqa: E402
+from bot.adapters.discord.cog import plan_topic_commands  # noqa: E402
 from bot.core import load_library  # noqa: E402
 from bot.core.evaluation import load_questions  # noqa: E402
 
@@ -60,7 +61,7 @@ class ErrorCounter(logging.Handler):
 
 def inputs(library: Any, per_kind: int) -> dict[str, list[str]]:
     """What users typed: topic subcommands, eval-set questions, partial or misspelt topic names."""
-    commands = [ref.command for ref in library.topics]
+    commands = [ref.command for ref in plan_topic_commands(library.topics)]  # topics with a subcommand
     questions = [q.question for q in load_questions(ROOT / "content" / "questions" / "questions.yaml")]
     typed = [name[:n] for name in commands for n in (2, 4)] + [name[:-2] + name[-1] for name in commands]
     return {

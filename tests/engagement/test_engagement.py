@@ -16,17 +16,17 @@ async def engagement(library, tmp_path):
 
 
 async def test_a_card_has_one_button_per_option_and_the_presser_is_scored(engagement) -> None:
-    card = await engagement.next_card("discord:1:asker", "risks", "clinician")
+    card = await engagement.next_card("discord:1:100", "risks", "clinician")
     assert isinstance(card, QuizCard)
     assert len(card.buttons) == len(card.options) >= 3
     item = next(i for i in engagement.library.quiz_items() if i.id == card.item_id)
     assert (item.topic, item.audience) == ("risks", "clinician")
     right = card.buttons[item.answer].custom_id
-    outcome = await engagement.answer("discord:1:presser", right, event_id="press-1")
+    outcome = await engagement.answer("discord:1:200", right, event_id="press-1")
     assert isinstance(outcome, QuizOutcome) and outcome.correct and not outcome.duplicate
     assert outcome.source is not None and outcome.source.id == item.source
-    presser = await engagement.score("discord:1:presser")
-    asker = await engagement.score("discord:1:asker")
+    presser = await engagement.score("discord:1:200")
+    asker = await engagement.score("discord:1:100")
     assert "got 1 right" in presser.text
     assert "haven't answered" in asker.text
 

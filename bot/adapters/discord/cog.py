@@ -1,14 +1,27 @@
 """The `/bloodpatch` slash command group, its buttons, cooldown and error reporting.
 
 The cog is thin: it parses what Discord sends, asks the core `Library` and sends
-what `render` produced.  Subcommands are built from `library.topics` when the
+what `render` produced.  Topic subcommands are built from `library.topics` when the
 client is built, so a topic added to `content/` needs no code change here.
+
+The shape keeps the command small (Discord caps a command's total size, see `size`):
+
+    /bloodpatch ask question [audience] [public]   free text
+    /bloodpatch topic name [audience] [public]     every topic, by autocomplete (ids, aliases, typos)
+    /bloodpatch sources [public] | help [public]
+    /bloodpatch quiz | score | leaderboard | stats | daily   training (quiz_commands, quiz_cog)
+    /bloodpatch <topic>                            the first topics of content/index.yaml, no options
+
+A topic subcommand has no options: it answers privately in the patient view, and the
+buttons under the answer switch to "Clinician detail" and "Share in channel".  Options
+repeated on every topic cost ~150 characters each, which is what filled the command.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import re
@@ -22,8 +35,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord import render, views
-from bot.core.answer import Answer, Kind, TopicRef
+from bot.adapters.discord import quiz_commands, render, size, views
+from bot.core.answer import Answer, Kind, TopicRef, Triage
+from bot.core.library import MAX_QUESTION_CHARS
 from bot.core.requestlog import log_request, pseudonym
 
 if TYPE_CHECKING:
@@ -35,9 +49,16 @@ log = logging.getLogger(__name__)
 GROUP_NAME = "bloodpatch"
 SLASH_NAME = re.compile(r"[-_a-z0-9]{1,32}")  # stricter than Discord (which allows any lowercase letter)
 GROUP_DESCRIPTION = "Sourced answers about the epidural blood patch and spinal headache (PDPH)"
-RESERVED_NAMES = ("ask", "topic", "sources", "help")
+FIXED_NAMES = ("ask", "topic", "sources", "help")
+# Training subcommands (quiz_commands.py). Their slots were kept free before they existed, so adding
+# them took no subcommand away from a topic people already used; the name is kept for that history.
+FUTURE_NAMES = quiz_commands.NAMES
+RESERVED_NAMES = FIXED_NAMES + FUTURE_NAMES
 MAX_SUBCOMMANDS = 25  # Discord's limit per group
-QUESTION_MAX = 300  # Discord shows a counter; the core accepts more, but a question is short
+TOPIC_SLOTS = MAX_SUBCOMMANDS - len(RESERVED_NAMES)
+# Topics that keep their own subcommand wherever they sit in content/index.yaml (people use them).
+ALWAYS_SUBCOMMAND = ("risks", "recovery")
+QUESTION_MAX = MAX_QUESTION_CHARS  # what the core accepts; Discord allows up to 6,000 in a string option
 DESCRIPTION_MAX = 100
 CHOICE_NAME_MAX = 100
 
@@ -86,22 +107,32 @@ class UserCooldown:
             raise app_commands.CommandOnCooldown(bucket, retry_after)
 
 
-def plan_topic_commands(topics: Sequence[TopicRef]) -> list[TopicRef]:
-    """Topics that get their own subcommand: valid, unique, not reserved, within Discord's 25."""
-    room = MAX_SUBCOMMANDS - len(RESERVED_NAMES)
-    chosen: list[TopicRef] = []
+def plan_topic_commands(topics: Sequence[TopicRef], slots: int = TOPIC_SLOTS) -> list[TopicRef]:
+    """Topics that get their own subcommand, in content order: valid, unique, not reserved, at most `slots`.
+
+    `ALWAYS_SUBCOMMAND` topics are chosen first, then the others in order; the rest are
+    reached through `/bloodpatch topic` (its autocomplete covers every topic).
+    """
+    candidates: list[TopicRef] = []
     names: set[str] = set(RESERVED_NAMES)
     for ref in topics:
         name = ref.command
         if name in names or not SLASH_NAME.fullmatch(name):
             log.warning("topic %r gets no subcommand: name %r is invalid or taken", ref.id, name)
             continue
-        if len(chosen) == room:
-            log.warning("topic %r gets no subcommand: a group holds at most %d", ref.id, MAX_SUBCOMMANDS)
-            continue
         names.add(name)
-        chosen.append(ref)
-    return chosen
+        candidates.append(ref)
+    pinned = [r.command for r in candidates if r.command in ALWAYS_SUBCOMMAND]
+    others = [r.command for r in candidates if r.command not in ALWAYS_SUBCOMMAND]
+    chosen = set([*pinned, *others][: max(0, slots)])
+    if len(chosen) < len(candidates):
+        log.info(
+            "%d topics have no subcommand of their own (a group holds %d); /%s topic has them all",
+            len(candidates) - len(chosen),
+            MAX_SUBCOMMANDS,
+            GROUP_NAME,
+        )
+    return [r for r in candidates if r.command in chosen]
 
 
 def _describe(title: str) -> str:
@@ -109,9 +140,12 @@ def _describe(title: str) -> str:
 
 
 class BloodpatchGroup(app_commands.Group):
-    """`/bloodpatch`: fixed subcommands below, plus one per topic added in `__init__`."""
+    """`/bloodpatch`: fixed subcommands below, plus one per planned topic added in `__init__`.
 
-    def __init__(self, cog: BloodpatchCog, topics: Sequence[TopicRef]) -> None:
+    `cog` is None only when the group is built to be measured (lint), never to be run.
+    """
+
+    def __init__(self, cog: BloodpatchCog | None, topics: Sequence[TopicRef]) -> None:
         super().__init__(
             name=GROUP_NAME,
             description=GROUP_DESCRIPTION,
@@ -121,27 +155,32 @@ class BloodpatchGroup(app_commands.Group):
             allowed_installs=app_commands.AppInstallationType(guild=True),
         )
         self.cog = cog
+        for command in quiz_commands.build(self):
+            self.add_command(command)
         self.topic_commands: dict[str, str] = {}  # subcommand name -> topic id
         for ref in plan_topic_commands(topics):
             self.add_command(self._topic_command(ref))
             self.topic_commands[ref.command] = ref.id
 
     def _topic_command(self, ref: TopicRef) -> app_commands.Command[Any, ..., None]:
-        cog, topic_id = self.cog, ref.id
+        group, topic_id = self, ref.id
 
-        @app_commands.describe(audience=AUDIENCE_HELP, public=PUBLIC_HELP)
-        async def show_topic(
-            interaction: discord.Interaction, audience: AudienceOption = "patient", public: bool = False
-        ) -> None:
-            await cog.send_topic(interaction, topic_id, audience, public)
+        async def show_topic(interaction: discord.Interaction) -> None:
+            await group.bound.send_topic(interaction, topic_id, "patient", public=False)
 
         return app_commands.Command(
             name=ref.command, description=_describe(ref.title), callback=show_topic, parent=self
         )
 
+    @property
+    def bound(self) -> BloodpatchCog:
+        if self.cog is None:
+            raise RuntimeError("this /bloodpatch group was built to be measured, not run")
+        return self.cog
+
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Apply the per-user cooldown to every subcommand (autocomplete is not counted)."""
-        self.cog.cooldown.check(interaction.user.id)
+        self.bound.cooldown.check(interaction.user.id)
         return True
 
     @app_commands.command(name="ask", description="Ask a question in your own words (typos are fine)")
@@ -153,8 +192,8 @@ class BloodpatchGroup(app_commands.Group):
         audience: AudienceOption = "patient",
         public: bool = False,
     ) -> None:
-        answer = self.cog.library.answer(question, audience=audience)
-        await self.cog.send_answer(interaction, answer, public=public)
+        answer = self.bound.library.answer(question, audience=audience)
+        await self.bound.send_answer(interaction, answer, public=public)
 
     @app_commands.command(name="topic", description="Look up a topic by name (pick from the list as you type)")
     @app_commands.describe(name="Topic name", audience=AUDIENCE_HELP, public=PUBLIC_HELP)
@@ -165,19 +204,19 @@ class BloodpatchGroup(app_commands.Group):
         audience: AudienceOption = "patient",
         public: bool = False,
     ) -> None:
-        answer = self.cog.library.topic(name, audience=audience)
-        await self.cog.send_answer(interaction, answer, public=public)
+        answer = self.bound.library.topic(name, audience=audience)
+        await self.bound.send_answer(interaction, answer, public=public)
 
     @topic.autocomplete("name")
     async def topic_name_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.cog.topic_choices(current)
+        return self.bound.topic_choices(current)
 
     @app_commands.command(name="sources", description="List every source the answers cite")
     @app_commands.describe(public=PUBLIC_HELP)
     async def sources(self, interaction: discord.Interaction, public: bool = False) -> None:
-        lib = self.cog.library
+        lib = self.bound.library
         first, *rest = render.render_sources(lib.sources, lib.disclaimer)
         await interaction.response.send_message(**render.send_kwargs(first, ephemeral=not public))
         for page in rest:
@@ -186,7 +225,7 @@ class BloodpatchGroup(app_commands.Group):
     @app_commands.command(name="help", description="How to use /bloodpatch, and the list of topics")
     @app_commands.describe(public=PUBLIC_HELP)
     async def help(self, interaction: discord.Interaction, public: bool = False) -> None:
-        lib = self.cog.library
+        lib = self.bound.library
         rendered = render.render_help(lib.topics, lib.disclaimer, exposed=self.topic_commands)
         await interaction.response.send_message(**render.send_kwargs(rendered, ephemeral=not public))
 
@@ -226,18 +265,27 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
             choices.append(app_commands.Choice(name=label, value=ref.id[:CHOICE_NAME_MAX]))
         return choices
 
-    async def send_topic(self, interaction: discord.Interaction, topic_id: str, audience: str, public: bool) -> None:
+    def topic_answer(self, topic_id: str, audience: str, *, same_day: bool = False) -> Answer:
+        """A topic's answer; `same_day` puts back the "contact your team today" notice the original had."""
         answer = self.library.topic(topic_id, audience=_audience(audience))
-        await self.send_answer(interaction, answer, public=public)
+        if same_day and answer.kind is Kind.TOPIC:
+            answer = dataclasses.replace(answer, message=self.library.same_day_notice(), triage=Triage.SAME_DAY)
+        return answer
+
+    async def send_topic(self, interaction: discord.Interaction, topic_id: str, audience: str, public: bool) -> None:
+        await self.send_answer(interaction, self.topic_answer(topic_id, audience), public=public)
 
     async def send_answer(self, interaction: discord.Interaction, answer: Answer, *, public: bool) -> None:
         """Respond once with the rendered answer and its buttons."""
         kwargs = render.to_send_kwargs(answer, ephemeral=not public, exposed=self.exposed)
-        view = views.build_view(answer, ephemeral=not public)
+        view = views.build_view(answer, ephemeral=not public, feedback=True)
         if view is not None:
             kwargs["view"] = view
         await interaction.response.send_message(**kwargs)
         _release(view)
+        quiz: Any = self.bot.get_cog(views.QUIZ_COG_NAME)
+        if quiz is not None:
+            quiz.after_answer(interaction, answer)  # counted for stats in the background, after the reply
         log_request(
             "discord",
             _command_name(interaction),
@@ -248,24 +296,30 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         )
 
     # -- buttons -------------------------------------------------------------------
-    async def on_audience_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+    async def on_audience_button(
+        self, interaction: discord.Interaction, topic: str, audience: str, same_day: bool = False
+    ) -> None:
         """Private message: switch it in place.  Public message: answer the clicker privately."""
-        await self._guarded(interaction, self._audience_button, topic, audience)
+        await self._guarded(interaction, self._audience_button, topic, audience, same_day)
 
-    async def _audience_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
-        answer = self.library.topic(topic, audience=_audience(audience))
+    async def _audience_button(
+        self, interaction: discord.Interaction, topic: str, audience: str, same_day: bool
+    ) -> None:
+        answer = self.topic_answer(topic, audience, same_day=same_day)
         if not views.is_ephemeral(interaction.message):
             await self.send_answer(interaction, answer, public=False)
             return
-        view = views.build_view(answer, ephemeral=True, shared=views.was_shared(interaction.message))
+        view = views.build_view(answer, ephemeral=True, shared=views.was_shared(interaction.message), feedback=True)
         rendered = render.render_answer(answer, exposed=self.exposed)
         await interaction.response.edit_message(**render.edit_kwargs(rendered), view=view)
         _release(view)
 
-    async def on_share_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
-        await self._guarded(interaction, self._share_button, topic, audience)
+    async def on_share_button(
+        self, interaction: discord.Interaction, topic: str, audience: str, same_day: bool = False
+    ) -> None:
+        await self._guarded(interaction, self._share_button, topic, audience, same_day)
 
-    async def _share_button(self, interaction: discord.Interaction, topic: str, audience: str) -> None:
+    async def _share_button(self, interaction: discord.Interaction, topic: str, audience: str, same_day: bool) -> None:
         """Post the answer publicly once, then disable the button on the private copy."""
         message = interaction.message
         if message is None or not views.is_ephemeral(message) or views.was_shared(message):
@@ -274,17 +328,17 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         if message.id in self._shared:
             await _notice(interaction, ALREADY_SHARED_TEXT)
             return
-        answer = self.library.topic(topic, audience=_audience(audience))
+        answer = self.topic_answer(topic, audience, same_day=same_day)
         if answer.kind is not Kind.TOPIC:
             await _notice(interaction, SHARE_UNAVAILABLE_TEXT)
             return
         self._remember_shared(message.id)
-        private_view = views.build_view(answer, ephemeral=True, shared=True)
+        private_view = views.build_view(answer, ephemeral=True, shared=True, feedback=True)
         await interaction.response.edit_message(view=private_view)
         _release(private_view)
         kwargs = render.to_send_kwargs(answer, ephemeral=False, exposed=self.exposed)
         kwargs["content"] = SHARED_BY_TEXT.format(mention=interaction.user.mention)
-        public_view = views.build_view(answer, ephemeral=False)
+        public_view = views.build_view(answer, ephemeral=False, feedback=True)
         if public_view is not None:
             kwargs["view"] = public_view
         try:
@@ -294,7 +348,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
             # Nothing was posted, so give the button back before reporting the failure.
             self._shared.pop(message.id, None)
             with contextlib.suppress(*_NETWORK_ERRORS):
-                await interaction.edit_original_response(view=views.build_view(answer, ephemeral=True))
+                await interaction.edit_original_response(view=views.build_view(answer, ephemeral=True, feedback=True))
             raise
         log_request("discord", "share", answer, _age_ms(interaction), user=interaction.user.id, outcome="shared")
 
@@ -307,9 +361,8 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
     async def _guarded(
         self,
         interaction: discord.Interaction,
-        handler: Callable[[discord.Interaction, str, str], Awaitable[None]],
-        topic: str,
-        audience: str,
+        handler: Callable[..., Awaitable[None]],
+        *args: Any,
     ) -> None:
         """Run a button handler under the same cooldown and error reporting as the commands.
 
@@ -318,7 +371,7 @@ class BloodpatchCog(commands.Cog, name=views.COG_NAME):
         """
         try:
             self.cooldown.check(interaction.user.id)
-            await handler(interaction, topic, audience)
+            await handler(interaction, *args)
         except Exception as exc:  # the fallback: the user gets one sentence, the log the traceback
             await report_interaction_error(interaction, exc)
 
@@ -396,8 +449,20 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
         log.warning("could not tell the user about the failure (%s): %s", _where(interaction), exc)
 
 
+class CommandTooLarge(app_commands.AppCommandError):
+    """A command is over Discord's size limit: `sync` is refused before anything is sent."""
+
+
 class BloodpatchTree(app_commands.CommandTree):
-    """A command tree whose `on_error` is `report_interaction_error`."""
+    """A command tree whose `on_error` is `report_interaction_error`, and whose `sync` checks sizes first."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
         await report_interaction_error(interaction, error)
+
+    async def sync(self, *, guild: discord.abc.Snowflake | None = None) -> list[app_commands.AppCommand]:
+        """Refuse, with the line lint prints, a command Discord would reject for its size."""
+        for name, measured in (await size.synced_sizes(self, guild)).items():
+            problem = size.over_limit(name, measured)
+            if problem is not None:
+                raise CommandTooLarge(problem)
+        return await super().sync(guild=guild)

@@ -460,16 +460,17 @@ def render_sources(sources: Sequence[SourceRef], disclaimer: str, *, max_pages: 
 
 
 def render_help(topics: Sequence[TopicRef], disclaimer: str, *, exposed: Collection[str] | None = None) -> Rendered:
-    """How to use `/bloodpatch`: the free-text and lookup commands, the options and the topics."""
+    """How to use `/bloodpatch`: the free-text and lookup commands, the buttons and the topics."""
     intro = "\n".join(
         [
             f"`{COMMAND_PREFIX} ask question:` ask in your own words (typos are fine).",
-            f"`{COMMAND_PREFIX} topic name:` pick a topic from the list as you type.",
+            f"`{COMMAND_PREFIX} topic name:` pick any topic from the list as you type.",
             f"`{COMMAND_PREFIX} sources` lists every source the answers cite.",
+            f"`{COMMAND_PREFIX} quiz` asks a quiz question; `score` and `leaderboard` show how you're doing.",
             "",
-            "Options on every answer: `audience` (patient or clinician) and `public` "
-            "(show it to the channel; answers are private to you by default).",
-            "Buttons under an answer switch the view, share it in the channel, or open a related topic.",
+            "Answers are private to you and written for patients. Buttons under an answer show the "
+            "**Clinician detail** (or **Patient view**), **Share in channel**, or open a related topic.",
+            "`ask` and `topic` also take `audience` (patient or clinician) and `public` (show it to the channel).",
         ]
     )
     embeds = _assemble(

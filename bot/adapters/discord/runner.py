@@ -1,15 +1,15 @@
-"""Entry points for the CLI: `bloodpatch-bot run discord` and `bloodpatch-bot sync discord`.
+"""Discord pieces of the command line: logging in for the Service, and `bloodpatch-bot sync discord`.
 
-Both return an exit status instead of raising: 0 on success, 2 when the token is
-missing, malformed or rejected (a clear sentence on stderr, no traceback), 1 for
-other failures (bad content, Discord unreachable or refusing the commands).
+`bloodpatch-bot run discord` (bot/runner.py's Service) is the only way to run the bot; it calls
+`point_at` and `login` from here. Every failure becomes one line for the operator:
+`SettingsError` (missing, malformed or rejected token: exit status USAGE) or `Unavailable`
+(Discord unreachable or refusing: exit status UNAVAILABLE).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -18,80 +18,57 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.client import BloodpatchBot, create_client
-from bot.adapters.discord.settings import TOKEN_HELP, DiscordSettings, SettingsError
-from bot.core import ContentInvalid, load_library
+from bot.exit_status import ExitStatus, Unavailable
+from bot.settings import DISCORD_TOKEN_HELP, DiscordSettings, SettingsError
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_CONFIG = 2
-
-REJECTED_TOKEN = f"Discord rejected DISCORD_TOKEN (401 Unauthorized): it is wrong or was reset. {TOKEN_HELP}"
+REJECTED_TOKEN = f"Discord rejected DISCORD_TOKEN (401 Unauthorized): it is wrong or was reset. {DISCORD_TOKEN_HELP}"
 INVITE_SCOPES = ("bot", "applications.commands")
 
 
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+def point_at(settings: DiscordSettings) -> None:
+    """Use a stand-in Discord (`DISCORD_API_URL`, `DISCORD_GATEWAY_URL`) when set; else Discord itself.
+
+    discord.py reads both from class attributes, so this is process-wide: one Discord client per process.
+    """
+    if settings.api_url:
+        discord.http.Route.BASE = settings.api_url.rstrip("/")  # type: ignore[misc]
+    if settings.gateway_url:
+        import yarl
+
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-def _prepare(content_dir: Path | None) -> tuple[BloodpatchBot, str] | int:
-    """Settings, token and content, or the exit status explaining what is wrong."""
+def failure(exc: BaseException) -> SettingsError | Unavailable | None:
+    """The operator's one line for an error from logging in or connecting; None for an unexpected one."""
+    if isinstance(exc, discord.LoginFailure):
+        return SettingsError("DISCORD_TOKEN", REJECTED_TOKEN)
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return SettingsError("DISCORD_TOKEN", f"Discord refused the gateway intents: {exc}")
+    if isinstance(exc, discord.HTTPException):
+        return Unavailable(f"Discord refused the request ({exc.status}): {exc.text or exc}")
+    if isinstance(exc, discord.ConnectionClosed):
+        return Unavailable(f"Discord closed the gateway connection (code {exc.code}): {exc.reason or 'no reason'}")
+    if isinstance(exc, discord.GatewayNotFound | aiohttp.ClientError | OSError | TimeoutError):
+        return Unavailable(f"cannot reach Discord ({type(exc).__name__}: {exc})")
+    return None
+
+
+async def login(client: discord.Client, token: str) -> None:
+    """Log in over REST (checks the token, runs `setup_hook`); raises SettingsError or Unavailable."""
     try:
-        settings = DiscordSettings.from_env()
-        token = settings.require_token()
-    except SettingsError as exc:
-        _error(str(exc))
-        return EXIT_CONFIG
-    try:
-        library = load_library(content_dir)
-    except ContentInvalid as exc:
-        _error("the content has errors:")
-        for problem in exc.errors:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_FAILURE
-    except FileNotFoundError as exc:
-        _error(f"content not found: {exc}")
-        return EXIT_FAILURE
-    return create_client(library=library, settings=settings), token
+        await client.login(token)
+    except Exception as exc:
+        problem = failure(exc)
+        if problem is None:
+            raise
+        raise problem from None
 
 
 def invite_url(application_id: int) -> str:
     """The URL that adds the bot to a server with both scopes and no extra permissions."""
     return discord.utils.oauth_url(application_id, permissions=discord.Permissions.none(), scopes=INVITE_SCOPES)
-
-
-def _ensure_logging() -> None:
-    if not logging.getLogger().handlers:
-        discord.utils.setup_logging(level=logging.INFO)
-
-
-async def _start(client: BloodpatchBot, token: str) -> None:
-    async with client:
-        await client.start(token)
-
-
-def run_discord(content_dir: Path | None = None) -> int:
-    """Run the bot until interrupted.  Commands are not synced here: see `sync_commands`."""
-    prepared = _prepare(content_dir)
-    if isinstance(prepared, int):
-        return prepared
-    client, token = prepared
-    _ensure_logging()
-    try:
-        asyncio.run(_start(client, token))
-    except discord.LoginFailure:
-        _error(REJECTED_TOKEN)
-        return EXIT_CONFIG
-    except discord.PrivilegedIntentsRequired as exc:
-        _error(f"Discord refused the gateway intents: {exc}")
-        return EXIT_CONFIG
-    except (discord.HTTPException, discord.GatewayNotFound, aiohttp.ClientError, OSError) as exc:
-        _error(f"could not connect to Discord: {exc}")
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        return EXIT_OK
-    return EXIT_OK
 
 
 async def sync_tree(
@@ -117,34 +94,47 @@ async def _login_and_sync(
     client: BloodpatchBot, token: str, guild_id: int | None, clear: bool
 ) -> tuple[list[app_commands.AppCommand], int | None]:
     async with client:
-        await client.login(token)
-        synced = await sync_tree(client, guild_id, clear=clear)
+        await login(client, token)
+        try:
+            synced = await sync_tree(client, guild_id, clear=clear)
+        except discord.Forbidden as exc:
+            raise Unavailable(
+                f"Discord refused the commands ({exc.status}): the bot is not in guild {guild_id} or was invited "
+                "without the applications.commands scope; invite it again (see docs/discord.md)."
+            ) from None
+        except discord.HTTPException as exc:
+            raise Unavailable(f"Discord rejected the commands ({exc.status}): {exc.text}") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise Unavailable(f"could not reach Discord: {exc}") from None
         return synced, client.application_id
 
 
 def sync_commands(guild_id: int | None = None, content_dir: Path | None = None, *, clear: bool = False) -> int:
-    """Register `/bloodpatch` with Discord, print what was synced and the invite URL."""
-    prepared = _prepare(content_dir)
-    if isinstance(prepared, int):
-        return prepared
-    client, token = prepared
+    """Register `/bloodpatch` with Discord, print what was synced and the invite URL; returns an ExitStatus.
+
+    Bad content raises ContentInvalid (the CLI prints it, like every command); settings problems and
+    Discord's refusals print one line.
+    """
+    from bot.core import load_library
+    from bot.exit_status import fail
+
+    try:
+        settings = DiscordSettings.from_env()
+        token = settings.require_token()
+    except SettingsError as exc:
+        return fail(ExitStatus.USAGE, str(exc))
+    point_at(settings)
+    client = create_client(library=load_library(content_dir), settings=settings)
+    from bot.adapters.discord.size import tree_problem
+
+    if (too_large := tree_problem(client.tree)) is not None:  # lint's line; nothing is sent to Discord
+        return fail(ExitStatus.CONTENT_INVALID, too_large)
     try:
         synced, application_id = asyncio.run(_login_and_sync(client, token, guild_id, clear))
-    except discord.LoginFailure:
-        _error(REJECTED_TOKEN)
-        return EXIT_CONFIG
-    except discord.Forbidden as exc:
-        _error(
-            f"Discord refused the commands ({exc.status}): the bot is not in guild {guild_id} or was invited "
-            "without the applications.commands scope; invite it again (see docs/discord.md)."
-        )
-        return EXIT_FAILURE
-    except discord.HTTPException as exc:
-        _error(f"Discord rejected the commands ({exc.status}): {exc.text}")
-        return EXIT_FAILURE
-    except (aiohttp.ClientError, OSError) as exc:
-        _error(f"could not reach Discord: {exc}")
-        return EXIT_FAILURE
+    except SettingsError as exc:
+        return fail(ExitStatus.USAGE, str(exc))
+    except Unavailable as exc:
+        return fail(ExitStatus.UNAVAILABLE, str(exc))
     names = ", ".join(f"/{c.name}" for c in synced) or "nothing"
     if guild_id is None:
         print(f"Synced {names} globally; Discord can take up to an hour to show changes everywhere.")
@@ -154,4 +144,4 @@ def sync_commands(guild_id: int | None = None, content_dir: Path | None = None, 
         print(f"Synced {names} to guild {guild_id}; usable there now.")
     if application_id is not None:
         print(f"Invite URL: {invite_url(application_id)}")
-    return EXIT_OK
+    return ExitStatus.OK

@@ -218,6 +218,11 @@ class FakeDiscord:
             return 200, load_fixture("users_me.json"), {}
         if r.method == "GET" and r.path == "/oauth2/applications/@me":
             return 200, load_fixture("application_me.json"), {}
+        if r.method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", r.path)):  # the daily question
+            message = self._new_message(r.json or {})
+            message.update(channel_id=m.group(1), type=0, flags=0)
+            message.pop("interaction_metadata", None)
+            return 200, message, {}
         if m := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", r.path):
             if r.method == "PUT":
                 return 200, [self._command(c, m.group(1), m.group(2)) for c in r.json or []], {}
@@ -379,15 +384,15 @@ async def make_loopback(
     discord_settings: DiscordSettings,
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[Callable[..., Awaitable[Loopback]]]:
-    """Factory: a logged-in client on the fake API.  Fails the test on any unhandled error."""
+    """Factory: a logged-in client on the fake API (`store=` for the quiz).  Fails the test on any unhandled error."""
     caplog.set_level(logging.INFO)
     loop = asyncio.get_running_loop()
     loop_errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: loop_errors.append(context))
     clients: list[BloodpatchBot] = []
 
-    async def make(settings: DiscordSettings | None = None) -> Loopback:
-        client = create_client(library=library, settings=settings or discord_settings)
+    async def make(settings: DiscordSettings | None = None, *, store: Any = None) -> Loopback:
+        client = create_client(library=library, settings=settings or discord_settings, store=store)
         await client.login(GOOD_TOKEN)
         clients.append(client)
         return Loopback(client, discord_api, library)

@@ -40,7 +40,7 @@ async def test_audience_toggle_edits_the_private_answer_in_place(loopback, libra
 
 
 async def test_audience_toggle_on_a_public_answer_replies_privately(loopback):
-    public = await loopback.command("recovery", public=True)
+    public = await loopback.command("topic", name="recovery", public=True)
 
     reply = await loopback.click(public.message, "bloodpatch:aud:clinician:recovery", user_id=1400000000000000055)
 
@@ -119,7 +119,7 @@ async def test_related_topic_button_opens_that_topic_privately(loopback, library
 
 async def test_buttons_keep_working_after_a_restart(make_loopback, library):
     before = await make_loopback()
-    answer = await before.command("recovery", audience="clinician")
+    answer = await before.command("topic", name="recovery", audience="clinician")
     await before.client.close()
 
     after = await make_loopback()  # a new process: no views in memory, only the registered templates
@@ -134,7 +134,8 @@ async def test_buttons_share_the_cooldown(make_loopback):
     answer = await loopback.command("risks")
     await loopback.click(answer.message, "bloodpatch:aud:clinician:risks")
 
-    blocked = await loopback.click(answer.message, "bloodpatch:topic:patient:recovery")
+    related = next(i for i in answer.custom_ids() if i.startswith("bloodpatch:topic:"))  # whichever content lists
+    blocked = await loopback.click(answer.message, related)
 
     assert blocked.callback_type == CHANNEL_MESSAGE
     assert blocked.data["flags"] == EPHEMERAL

@@ -10,20 +10,32 @@ import discord
 import pytest
 
 from bot.adapters.discord import DiscordSettings, create_client, render
-from bot.adapters.discord.cog import COOLDOWN_TEXT, ERROR_TEXT, STALE_TEXT
-from bot.core import Kind, load_library
+from bot.adapters.discord.cog import (
+    COOLDOWN_TEXT,
+    ERROR_TEXT,
+    FIXED_NAMES,
+    FUTURE_NAMES,
+    QUESTION_MAX,
+    STALE_TEXT,
+    plan_topic_commands,
+)
+from bot.core import MAX_QUESTION_CHARS, Kind, load_library
 from bot.core.requestlog import pseudonym
 from tests.waiting import wait_for_log
 
 pytestmark = pytest.mark.loopback
 
-TOPICS = load_library().topics  # the real content; one test per topic subcommand
+TOPICS = load_library().topics  # the real content
+SUBCOMMANDS = plan_topic_commands(TOPICS)  # one test per topic subcommand
 EPHEMERAL = 64
 RED = discord.Colour.red().value
 CHANNEL_MESSAGE = 4
 UPDATE_MESSAGE = 7
 AUTOCOMPLETE_RESULT = 8
-CUSTOM_ID = re.compile(r"bloodpatch:(aud|share|topic):(patient|clinician):[a-z0-9_\-]+")
+CUSTOM_ID = re.compile(
+    r"bloodpatch:(aud|share|topic):(patient|clinician):[a-z0-9_\-]+(:today)?"
+    r"|bp:fb:(helpful|unhelpful|not_asked):[a-z][a-z0-9_]*:(patient|clinician)"  # feedback (quiz cog)
+)
 
 
 def embeds_of(recorded) -> list[discord.Embed]:
@@ -49,8 +61,16 @@ def test_create_client_registers_the_group_without_a_token(monkeypatch, tmp_path
     (group,) = client.tree.get_commands()
     assert group.name == "bloodpatch"
     names = {c.name for c in group.commands}
-    assert names == {"ask", "topic", "sources", "help"} | {t.command for t in TOPICS}
+    assert names == set(FIXED_NAMES) | set(FUTURE_NAMES) | {t.command for t in SUBCOMMANDS}
+    assert {"risks", "recovery"} <= names
     assert len(group.commands) <= 25
+    by_name = {c.name: c for c in group.commands}
+    assert all(not by_name[t.command].parameters for t in SUBCOMMANDS)  # audience and sharing are buttons
+
+
+def usage(topic, exposed) -> str:
+    """How a topic list names a topic: its own subcommand, or `topic name:` for the rest."""
+    return f"`/bloodpatch {topic.command}`" if topic.command in exposed else f"`/bloodpatch topic name:{topic.id}`"
 
 
 def test_help_embeds_fit_discord(library):
@@ -58,7 +78,7 @@ def test_help_embeds_fit_discord(library):
     assert render.check_limits(rendered.embeds) == []
 
 
-@pytest.mark.parametrize("topic", TOPICS, ids=[t.command for t in TOPICS])
+@pytest.mark.parametrize("topic", SUBCOMMANDS, ids=[t.command for t in SUBCOMMANDS])
 async def test_every_topic_subcommand_answers_privately_with_sources_and_buttons(loopback, library, topic):
     callback = await loopback.command(topic.command)
 
@@ -77,11 +97,28 @@ async def test_every_topic_subcommand_answers_privately_with_sources_and_buttons
     ids = callback.custom_ids()
     assert ids[:2] == [f"bloodpatch:aud:clinician:{topic.id}", f"bloodpatch:share:patient:{topic.id}"]
     expected_related = [r.id for r in library.topic(topic.id).related][:3]
-    assert ids[2:] == [f"bloodpatch:topic:patient:{r}" for r in expected_related]
+    assert ids[2:-3] == [f"bloodpatch:topic:patient:{r}" for r in expected_related]
+    assert ids[-3:] == [f"bp:fb:{kind}:{topic.id}:patient" for kind in ("helpful", "unhelpful", "not_asked")]
+
+
+async def test_topics_without_a_subcommand_answer_through_topic(loopback, library):
+    for ref in library.topics:
+        callback = await loopback.command("topic", name=ref.id)
+        assert callback.data["embeds"][0]["title"] == ref.title
+        assert callback.custom_ids()[:2] == [f"bloodpatch:aud:clinician:{ref.id}", f"bloodpatch:share:patient:{ref.id}"]
+
+
+async def test_options_of_an_older_registration_are_ignored(loopback, library):
+    """Until `sync` runs, Discord may still send `/bloodpatch risks audience:… public:…`: answered as today."""
+    callback = await loopback.command("risks", audience="clinician", public=True)
+
+    assert callback.data["flags"] == EPHEMERAL
+    assert "Patient view" in callback.data["embeds"][0]["footer"]["text"]
+    assert "bloodpatch:aud:clinician:risks" in callback.custom_ids()
 
 
 async def test_public_clinician_topic_has_no_share_button(loopback, library):
-    callback = await loopback.command("recovery", audience="clinician", public=True)
+    callback = await loopback.command("topic", name="recovery", audience="clinician", public=True)
 
     data = callback.data
     assert not (data.get("flags") or 0) & EPHEMERAL
@@ -134,6 +171,21 @@ async def test_red_flag_ask_is_red_urgent_first_and_has_no_buttons(loopback, lib
     assert not data.get("components")
 
 
+async def test_ask_takes_a_question_as_long_as_the_core_does(loopback, library):
+    assert QUESTION_MAX == MAX_QUESTION_CHARS == 2000  # Discord allows up to 6,000 in a string option
+    question = ("my headache is worse when I sit up after the epidural, " * 40)[:1900]
+    expected = library.answer(question)
+    assert expected.error is None  # not refused as too long
+
+    callback = await loopback.command("ask", question=question)
+
+    assert callback.data["embeds"][0]["title"] == expected.title
+    (group,) = loopback.client.tree.get_commands()
+    ask = next(o for o in group.to_dict(loopback.client.tree)["options"] if o["name"] == "ask")
+    option = next(o for o in ask["options"] if o["name"] == "question")
+    assert (option["min_length"], option["max_length"]) == (1, MAX_QUESTION_CHARS)
+
+
 async def test_question_is_never_echoed_raw(loopback):
     hostile = "@everyone <@140000000000000000> **loud**\n# heading \u202etxet [x](https://evil.example) risks"
 
@@ -167,8 +219,9 @@ async def test_unknown_topic_lists_valid_topics_and_suggestions(loopback, librar
     assert expected.kind is Kind.NOT_FOUND
     assert embed["description"].startswith(expected.message)
     listed = "\n".join(f["value"] for f in embed["fields"])
+    exposed = loopback.client.bloodpatch_cog.exposed
     for topic in library.topics:
-        assert f"`/bloodpatch {topic.command}`" in listed
+        assert usage(topic, exposed) in listed
 
 
 async def test_sources_and_help_commands(loopback, library):
@@ -187,7 +240,10 @@ async def test_sources_and_help_commands(loopback, library):
     help_ = await loopback.command("help", public=True)
     assert_well_formed(help_)
     listed = "\n".join(f["value"] for e in help_.data["embeds"] for f in e.get("fields", []))
-    assert all(f"`/bloodpatch {t.command}`" in listed for t in library.topics)
+    exposed = loopback.client.bloodpatch_cog.exposed
+    assert all(usage(t, exposed) in listed for t in library.topics)
+    intro = help_.data["embeds"][0]["description"]
+    assert "Clinician detail" in intro and "Share in channel" in intro
 
 
 @pytest.mark.parametrize("typed", ["recvery", "antibio", "", "hurt"])

@@ -7,8 +7,16 @@ import datetime as dt
 import pytest
 
 from bot.adapters.discord import DiscordSettings, SettingsError, views
-from bot.adapters.discord.cog import MAX_SUBCOMMANDS, RESERVED_NAMES, UserCooldown, plan_topic_commands
-from bot.core import Answer, AnswerSnippet, Kind, SourceRef, TopicRef
+from bot.adapters.discord.cog import (
+    ALWAYS_SUBCOMMAND,
+    FUTURE_NAMES,
+    MAX_SUBCOMMANDS,
+    RESERVED_NAMES,
+    TOPIC_SLOTS,
+    UserCooldown,
+    plan_topic_commands,
+)
+from bot.core import Answer, AnswerSnippet, Kind, SourceRef, TopicRef, Triage
 
 GOOD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.bG9vcGJhY2stdGVzdC10b2tlbi1ub3QtcmVhbA"
 SOURCE = SourceRef("s", "Source", "Publisher", "2024", "https://example.org")
@@ -84,6 +92,25 @@ async def test_custom_ids_match_their_templates():
         assert len(item.item.custom_id) <= views.CUSTOM_ID_MAX
 
 
+async def test_same_day_answer_marks_its_audience_and_share_buttons():
+    same_day = answer(Kind.SEARCH, triage=Triage.SAME_DAY, message="Call your team today.")
+    view = views.build_view(same_day, ephemeral=True)
+
+    assert ids(view)[:2] == ["bloodpatch:aud:clinician:risks:today", "bloodpatch:share:patient:risks:today"]
+    assert not any(i.endswith(":today") for i in ids(view)[2:])
+    for item in view.children[:2]:
+        match = type(item).__discord_ui_compiled_template__.fullmatch(item.item.custom_id)
+        assert match and match["topic"] == "risks" and match["same_day"] == "today"
+
+
+async def test_longest_custom_id_fits_discord():
+    longest = "t" * 64  # the longest topic id a template accepts
+    view = views.build_view(
+        answer(topic=longest, audience="clinician", triage=Triage.SAME_DAY, message="m"), ephemeral=True
+    )
+    assert max(len(i) for i in ids(view)) <= views.CUSTOM_ID_MAX
+
+
 # -- cooldown and planning ------------------------------------------------------------------
 
 
@@ -97,11 +124,26 @@ def test_user_cooldown_is_per_user():
 
 
 def test_plan_skips_reserved_invalid_duplicate_and_overflowing_topics():
-    topics = [ref("ask"), ref("Bad Name"), ref("risks"), ref("risks")] + [ref(f"t{n}") for n in range(30)]
+    topics = [ref("ask"), ref("quiz"), ref("Bad Name"), ref("risks"), ref("risks")] + [ref(f"t{n}") for n in range(30)]
     planned = [t.command for t in plan_topic_commands(topics)]
     assert planned[0] == "risks"
-    assert "ask" not in planned and "Bad Name" not in planned
-    assert len(planned) == MAX_SUBCOMMANDS - len(RESERVED_NAMES)
+    assert "ask" not in planned and "quiz" not in planned and "Bad Name" not in planned
+    assert len(planned) == TOPIC_SLOTS == MAX_SUBCOMMANDS - len(RESERVED_NAMES)
+    assert planned[1:] == [f"t{n}" for n in range(TOPIC_SLOTS - 1)]  # content order: the first ones win
+
+
+def test_plan_leaves_slots_for_the_subcommands_still_to_come():
+    assert set(FUTURE_NAMES) == {"quiz", "score", "leaderboard", "stats", "daily"}
+    planned = plan_topic_commands([ref(f"t{n}") for n in range(40)])
+    assert len(planned) + len(RESERVED_NAMES) == MAX_SUBCOMMANDS
+
+
+def test_plan_keeps_risks_and_recovery_wherever_they_are_listed():
+    topics = [ref(f"t{n}") for n in range(40)] + [ref("recovery"), ref("risks")]
+    planned = [t.command for t in plan_topic_commands(topics)]
+    assert set(ALWAYS_SUBCOMMAND) <= set(planned)
+    assert planned[-2:] == ["recovery", "risks"]  # still in content order
+    assert len(planned) == TOPIC_SLOTS
 
 
 # -- settings -------------------------------------------------------------------------------

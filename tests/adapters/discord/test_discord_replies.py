@@ -14,6 +14,7 @@ import discord
 import pytest
 
 from bot.adapters.discord import render, views
+from bot.adapters.discord.cog import plan_topic_commands
 from bot.core import Answer, Kind, Library, TopicRef
 
 EPHEMERAL = 64
@@ -39,7 +40,10 @@ def listed_commands(embed: dict) -> set[str]:
 
 
 def all_commands_listed(embed: dict, library: Library) -> bool:
-    return {t.command for t in library.topics} <= listed_commands(embed)
+    """Every topic is named by a command that works: its subcommand, or `topic name:<id>`."""
+    exposed = {t.command for t in plan_topic_commands(library.topics)}
+    usages = {t.command if t.command in exposed else f"topic name:{t.id}" for t in library.topics}
+    return usages <= listed_commands(embed)
 
 
 # -- small talk ---------------------------------------------------------------------------------

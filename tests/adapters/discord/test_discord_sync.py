@@ -6,13 +6,20 @@ import re
 
 import pytest
 
-from bot.adapters.discord import run_discord, sync_commands, sync_tree
+from bot import runner as service
+from bot.adapters.discord import sync_commands, sync_tree
+from bot.adapters.discord.cog import plan_topic_commands
 
 pytestmark = pytest.mark.loopback
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 GUILD = 1100000000000000001
 BAD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.dGhpcy10b2tlbi13YXMtcmVzZXQtbG9uZy1hZ28"
+
+
+def run_discord() -> int:
+    """`bloodpatch-bot run discord` in this process (the only way to run the bot), on a free loopback port."""
+    return service.run("discord", content_dir=None, socket=False, port="0", watch=False, host="127.0.0.1")
 
 
 def walk(command: dict, path: str = ""):
@@ -38,7 +45,7 @@ def assert_valid_command(payload: dict) -> None:
             chars += len(item["name"]) + len(str(item["value"]))
         assert len(item.get("options", [])) <= 25, where
         assert len(item.get("choices", [])) <= 25, where
-    assert chars <= 8000  # combined name/description/value limit per command
+    assert chars <= 4000  # our budget for Discord's combined size per command (bot/adapters/discord/size.py)
 
 
 async def test_guild_sync_puts_valid_commands(loopback, discord_api, library):
@@ -52,10 +59,18 @@ async def test_guild_sync_puts_valid_commands(loopback, discord_api, library):
     assert group["contexts"] == [0, 1]  # guilds and DMs with the bot
     assert group["integration_types"] == [0]  # guild install
     subcommands = {o["name"]: o for o in group["options"]}
-    assert set(subcommands) == {"ask", "topic", "sources", "help"} | {t.command for t in library.topics}
+    planned = {t.command for t in plan_topic_commands(library.topics)}
+    training = {"quiz", "score", "leaderboard", "stats", "daily"}
+    assert set(subcommands) == {"ask", "topic", "sources", "help"} | training | planned
+    quiz = {o["name"]: o for o in subcommands["quiz"]["options"]}
+    assert quiz["topic"]["autocomplete"] is True and not quiz["topic"]["required"]
+    daily = {o["name"]: o for o in subcommands["daily"]["options"]}
+    assert (daily["hour_utc"]["min_value"], daily["hour_utc"]["max_value"]) == (0, 23)
+    assert {"risks", "recovery"} <= planned
     assert all(o["type"] == 1 for o in subcommands.values())
     assert next(o for o in subcommands["topic"]["options"] if o["name"] == "name")["autocomplete"] is True
-    audience = next(o for o in subcommands["risks"]["options"] if o["name"] == "audience")
+    assert subcommands["risks"]["options"] == []  # audience and sharing are buttons on the answer
+    audience = next(o for o in subcommands["ask"]["options"] if o["name"] == "audience")
     assert [c["value"] for c in audience["choices"]] == ["patient", "clinician"]
     assert [c.name for c in synced] == ["bloodpatch"]
 
@@ -104,7 +119,7 @@ def test_sync_command_cli_refused_guild(threaded_discord_api, capsys):
     status = sync_commands(GUILD, None)
 
     err = capsys.readouterr().err
-    assert status == 1
+    assert status == 3  # ExitStatus.UNAVAILABLE: Discord refused
     assert "applications.commands" in err
     assert "Traceback" not in err
 

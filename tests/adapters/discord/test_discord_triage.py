@@ -211,4 +211,72 @@ async def test_same_day_ask_opens_with_the_notice(loopback, library: Library):
     notice, rest = embed["description"].split("\n\n", 1)
     assert expected.message.strip().splitlines()[0].replace("**", "") in notice.replace("**", "")
     assert rest.startswith(expected.snippets[0].text.strip()[:40])
-    assert f"bloodpatch:aud:clinician:{expected.topic}" in callback.custom_ids()
+    assert callback.custom_ids()[:2] == [
+        f"bloodpatch:aud:clinician:{expected.topic}:today",
+        f"bloodpatch:share:patient:{expected.topic}:today",
+    ]
+    # a related topic is a new answer about something else: it does not carry the notice
+    assert all(not i.endswith(":today") for i in callback.custom_ids()[2:])
+
+
+def _opens_with_the_notice(recorded, notice: str) -> str:
+    """The embed description, after checking it starts with the same-day notice marked as advice."""
+    description = recorded.data["embeds"][0]["description"]
+    first = description.split("\n\n", 1)[0]
+    assert first.startswith(render.ADVICE_MARK)
+    assert notice.replace("**", "").splitlines()[0] in first.replace("**", "")
+    assert recorded.data["embeds"][0]["color"] == render.SAME_DAY_COLOUR.value
+    return description
+
+
+@pytest.mark.loopback
+async def test_same_day_notice_survives_the_audience_switch_and_the_share(loopback, library: Library):
+    expected = library.answer(SAME_DAY_QUESTION)
+    assert expected.triage is Triage.SAME_DAY
+    topic = expected.topic
+    answer = await loopback.command("ask", question=SAME_DAY_QUESTION)
+
+    clinician = await loopback.click(answer.message, f"bloodpatch:aud:clinician:{topic}:today")
+    text = _opens_with_the_notice(clinician, expected.message)
+    assert library.topic(topic, audience="clinician").snippets[0].text.strip()[:40] in text
+    assert "Clinician detail" in clinician.data["embeds"][0]["footer"]["text"]
+    assert clinician.custom_ids()[:2] == [
+        f"bloodpatch:aud:patient:{topic}:today",
+        f"bloodpatch:share:clinician:{topic}:today",
+    ]
+
+    shared = await loopback.click(clinician.message, f"bloodpatch:share:clinician:{topic}:today")
+    public = await loopback.followup(shared)
+    assert not (public.data.get("flags") or 0) & EPHEMERAL
+    assert public.data["embeds"] == clinician.data["embeds"]  # what was shown privately, notice included
+    _opens_with_the_notice(public, expected.message)
+    assert SAME_DAY_QUESTION not in json.dumps(public.json)  # the question itself is not posted publicly
+    assert public.custom_ids()[0] == f"bloodpatch:aud:patient:{topic}:today"
+
+    # Someone in the channel switches the public copy: their private copy keeps it too.
+    theirs = await loopback.click(public.message, f"bloodpatch:aud:patient:{topic}:today", user_id=1400000000000000099)
+    assert theirs.data["flags"] == EPHEMERAL
+    _opens_with_the_notice(theirs, expected.message)
+
+
+@pytest.mark.loopback
+async def test_same_day_notice_survives_a_restart(make_loopback, library: Library):
+    expected = library.answer(SAME_DAY_QUESTION)
+    before = await make_loopback()
+    answer = await before.command("ask", question=SAME_DAY_QUESTION)
+    await before.client.close()
+
+    after = await make_loopback()  # nothing in memory: the notice is in the button's custom_id
+    toggled = await after.click(answer.message, f"bloodpatch:aud:clinician:{expected.topic}:today")
+
+    _opens_with_the_notice(toggled, expected.message)
+
+
+@pytest.mark.loopback
+async def test_an_ordinary_answer_does_not_gain_the_notice(loopback, library: Library):
+    answer = await loopback.command("risks")
+    assert all(not i.endswith(":today") for i in answer.custom_ids())
+
+    toggled = await loopback.click(answer.message, "bloodpatch:aud:clinician:risks")
+
+    assert not toggled.data["embeds"][0]["description"].startswith(render.ADVICE_MARK)
