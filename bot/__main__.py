@@ -130,7 +130,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from bot.adapters.discord.size import lint_discord  # lazily: the core never imports discord
 
     discord_line, discord_over = lint_discord(content.topics)
-    for warning in (*content.warnings, *uncited_source_warnings(content)):
+    warnings = (*content.warnings, *uncited_source_warnings(content))
+    for warning in warnings:
         print(warning, file=sys.stderr)
     if errors or discord_over:
         for error in errors:
@@ -145,7 +146,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         f"(every figure in the evidence table, {len(content.evidence)} rows), {len(content.quiz)} quiz items, "
         f"{sum(len(s.questions) for s in content.questions)} labelled questions, {len(rules)} safety rules "
         f"({sum(len(r.must_fire) + len(r.must_not_fire) for r in rules)} rule examples checked), "
-        f"router model current, {len(content.warnings)} warning(s)"
+        f"router model current, {len(warnings)} warning(s)"
     )
     print(discord_line)
     return ExitStatus.OK

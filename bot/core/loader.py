@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.core.examples import Example
 from bot.core.models import (
+    MAX_SNIPPET_CHARS,
     EvidenceFile,
     EvidenceModel,
     QuestionModel,
@@ -33,7 +34,7 @@ MIN_SNIPPETS_PER_AUDIENCE = 2
 STALE_AFTER = dt.timedelta(days=365)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ItemT = TypeVar("ItemT", bound=BaseModel)
-ADVICE_PLACEHOLDER = re.compile(r"\{advice:([a-z0-9_]+)\}")
+ADVICE_PLACEHOLDER = re.compile(r"\{advice:([a-z0-9_]+(?:,\s*[a-z0-9_]+)*)\}")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class Content:
 
     def examples(self, *, exclude: str | None = None) -> list[Example]:
         """Training examples: every topic's example questions and every labelled set but `exclude`."""
-        out = [Example(text, topic.id, "search") for topic in self.topics for text in topic.examples]
+        topics = sorted(self.topics, key=lambda t: t.id)  # reordering index.yaml must not change the model
+        out = [Example(text, topic.id, "search") for topic in topics for text in topic.examples]
         for labelled in self.questions:
             if labelled.name != exclude:
                 out += [Example(q.q, q.topic, q.kind) for q in labelled.questions]
@@ -212,20 +214,27 @@ def load_content(root: Path | None = None, *, today: dt.date | None = None, ques
     )
 
 
-def advice_sentence(safety: SafetyFile, advice_id: str) -> str | None:
-    """The one wording of "if you have X, do Y" that topics and the urgent answer share."""
-    advice = safety.advice.get(advice_id)
-    action = safety.actions.get(advice.tier) if advice else None
-    if advice is None or action is None:
+def advice_sentence(safety: SafetyFile, advice_ids: str) -> str | None:
+    """The one wording of "if you have X, do Y" that topics and the urgent answer share.
+
+    `advice_ids` is one id or several joined by commas (all of one tier): the symptoms become
+    bullets under one action line, so a long list stays readable. None for an unknown id or mixed tiers.
+    """
+    entries = [safety.advice.get(i.strip()) for i in advice_ids.split(",")]
+    tiers = {e.tier for e in entries if e is not None}
+    if None in entries or len(tiers) != 1:
         return None
-    if isinstance(advice.symptoms, str):
-        return f"If you have {advice.symptoms}, {action}"
-    bullets = "".join(f"\n- {symptom}" for symptom in advice.symptoms)
-    return f"If you have any of these, {action}{bullets}\n"
+    action = safety.actions.get(tiers.pop())
+    if action is None:
+        return None
+    symptoms = [
+        s for e in entries if e is not None for s in ([e.symptoms] if isinstance(e.symptoms, str) else e.symptoms)
+    ]
+    return f"If you have any of the following, {action}" + "".join(f"\n- {s}" for s in symptoms) + "\n"
 
 
 def _expand_advice(topic: TopicModel, doc: LocatedYaml, safety: SafetyFile, errors: list[ContentError]) -> TopicModel:
-    """Replace `{advice:ID}` in snippets with safety.yaml's sentence, so triage wording has one source."""
+    """Replace `{advice:ID[,ID...]}` in snippets with safety.yaml's wording, so triage wording has one source."""
     snippets = list(topic.snippets)
     for index, snippet in enumerate(snippets):
         if "{advice:" not in snippet.text:
@@ -236,13 +245,17 @@ def _expand_advice(topic: TopicModel, doc: LocatedYaml, safety: SafetyFile, erro
             if text is None:
                 line = doc.line_of(("snippets", index, "text"))
                 where = f"snippets[{index}].text"
-                errors.append(
-                    ContentError(doc.path, line, where, f"unknown advice id {match.group(1)!r} (see safety.yaml)")
-                )
+                problem = f"unknown advice id or mixed tiers in {match.group(1)!r} (see safety.yaml advice)"
+                errors.append(ContentError(doc.path, line, where, problem))
                 return match.group(0)
-            return text
+            return "\n" + text
 
-        snippets[index] = snippet.model_copy(update={"text": ADVICE_PLACEHOLDER.sub(sentence, snippet.text)})
+        expanded = ADVICE_PLACEHOLDER.sub(sentence, snippet.text).strip()
+        if len(expanded) > MAX_SNIPPET_CHARS:
+            line = doc.line_of(("snippets", index, "text"))
+            problem = f"too long with its advice filled in ({len(expanded)} characters, limit {MAX_SNIPPET_CHARS})"
+            errors.append(ContentError(doc.path, line, f"snippets[{index}].text", problem))
+        snippets[index] = snippet.model_copy(update={"text": expanded})
     return topic.model_copy(update={"snippets": snippets})
 
 

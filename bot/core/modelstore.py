@@ -91,7 +91,7 @@ def training_hash(content_root: Path, topics: Iterable[TopicModel]) -> str:
     for path in sorted((content_root / "questions").glob("*.yaml")):
         digest.update(f"\0{path.name}\0".encode())
         digest.update(path.read_bytes())
-    for topic in topics:
+    for topic in sorted(topics, key=lambda t: t.id):  # the order users see (index.yaml) is not training data
         digest.update(json.dumps([topic.id, topic.examples], ensure_ascii=False).encode())
     return digest.hexdigest()
 

@@ -114,8 +114,11 @@ class RedFlagDetector:
         if len(token) < 4 or token in self._known or token.isdigit() or is_english_word(token):
             return token
         limit = 1 if len(token) < 8 else 2
-        match = process.extractOne(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
-        return match[0] if match else token
+        matches = process.extract(token, self._fuzzy_targets, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not matches:
+            return token
+        # On a tie the English word wins: "stif" is "stiff", not the German "steif"; "fevre" is "fever".
+        return min(matches, key=lambda m: (m[1], not is_english_word(m[0])))[0]
 
     def _phrases_present(self, tokens: list[str], clauses: list[int]) -> set[str]:
         """Concepts with a phrase in the text that is not negated in its clause."""

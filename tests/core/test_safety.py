@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.core import Kind, Library
+from bot.core import Kind, Library, Triage
 from tests.conftest import CONTENT
 
 # One or more messages per rule in content/safety.yaml (a test below checks none is missing).
@@ -29,6 +29,12 @@ EMERGENCIES = {
     "unconscious": ["he fainted twice today after the lumbar puncture"],
     "breathing_or_chest": ["cant breathe properly and my chest is tight after the patch"],
     "clinical_signs": ["post-spinal pt now unrousable, GCS dropping"],
+    "fever_with_back_pain": [
+        "temperature 38.5 and sore back after the blood patch",
+        "i have a lump on my back where they did the patch and fever",
+    ],
+    "leg_pain": ["i have shooting pain down my leg since the patch", "electric shocks down my left leg since the EBP"],
+    "headache_worse_lying": ["headache is worse lying flat and in the morning"],
 }
 
 
@@ -167,3 +173,298 @@ def test_history_is_not_an_emergency(library: Library, question: str) -> None:
 )
 def test_clinicians_describing_a_patient_and_teaching_questions(library: Library, message: str, urgent: bool) -> None:
     assert (library.answer(message).kind is Kind.RED_FLAG) is urgent
+
+
+# --- gaps found by the clinical review (2026-11, section 2c) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "temperature 38.5 and sore back after the blood patch",
+        "fever and back pain since my patch yesterday",
+        "i had a blood patch 2 days ago and now i have a fever and my back really hurts",
+        "my back is killing me and ive got a temp, patch was on tuesday",
+        "38.2 temperature and pain in my lower back after the blood patch",
+        "hot and cold sweats and backache since the patch",
+        "got a high temperature and the patch site is really sore",
+        "feverish with a sore spine since my spinal for the c section",
+        "i have a lump on my back where they did the patch and fever",
+        "theres a lump where the needle went in and i have a fever",
+        "she has a temperature and a swelling where the spinal went in",
+        "post EBP site erythematous, warm, fluctuant, pt febrile 38.5",
+    ],
+)
+def test_fever_with_back_pain_or_a_lump_at_the_site_is_an_emergency(library: Library, message: str) -> None:
+    """The classic picture of an epidural abscess, in everyday and clinical words."""
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG, message
+    assert answer.red_flags, "a named rule, not only the learned detector"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i have shooting pain down my leg since the patch",
+        "shooting pains down both legs since the epidural",
+        "sharp pain going down my right leg since the blood patch",
+        "pain shooting into my bum and down my leg after the spinal",
+        "sciatica since the blood patch yesterday",
+        "since the patch i have a terrible pain in my left leg",
+        "burning pain down my leg after the lumbar puncture",
+        "new leg pain since my blood patch",
+    ],
+)
+def test_shooting_or_new_leg_pain_after_a_needle_in_the_back_is_an_emergency(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG, message
+    assert "leg_pain" in answer.red_flags
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i havent been able to wee since my patch this morning",
+        "havent passed urine since the patch",
+        "i havent peed since the patch",
+        "haven't had a wee since the epidural yesterday",
+        "no urine since the blood patch this morning",
+        "bladder feels full but i cant go since the patch",
+    ],
+)
+def test_not_being_able_to_pass_urine_is_an_emergency(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG, message
+    assert "cauda_equina" in answer.red_flags
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "headache is worse lying flat and in the morning",
+        "my headache is worse when i lie down",
+        "headache worst first thing in the morning since the patch",
+        "lying down makes the headache worse now",
+    ],
+)
+def test_a_headache_worse_lying_down_or_on_waking_is_an_emergency(library: Library, message: str) -> None:
+    assert "headache_worse_lying" in library.answer(message).red_flags, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "should i go to a&e, fever and stiff neck after my epidural",
+        "should i go to a&e? i have a fever and my back hurts after the patch",
+        "should i go to a&e, i cant feel my legs after the patch",
+        "should i call 999? fever and a stiff neck since the spinal",
+        "should i go to hospital, my headache doesnt ease lying down anymore",
+    ],
+)
+def test_asking_whether_to_go_with_symptoms_listed_is_an_emergency(library: Library, message: str) -> None:
+    """ "Should I go?" only asks about a symptom when it comes with an "if"; listed symptoms are present."""
+    assert library.answer(message).kind is Kind.RED_FLAG, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # asking about the symptom in general
+        "can a blood patch cause an infection or fever?",
+        "what should I do if I get a fever after the patch",
+        "what are the signs of an infection after a blood patch, like fever or back pain",
+        "is shooting pain down the leg a known risk of a blood patch",
+        "can the patch cause leg pain",
+        "is a spinal headache worse lying down?",
+        "is a spinal headache worse lying down or standing up?",
+        "should i go to a&e if my headache gets worse?",
+        "should I call someone if I get a fever after the patch",
+        "can i have the patch if i have a temperature",
+        "will they still do the patch if i have a fever",
+        "do I need to wee before the blood patch",
+        # history, or over
+        "i had back pain and a fever years ago, can i still have an epidural",
+        "I had a shooting pain down my leg during the injection but it went away straight away",
+        # the usual spinal headache, and everyday words
+        "my headache is better lying down and worse sitting up",
+        "the headache is worse when I sit up and better lying down",
+        "my temperature was normal and my back is only a bit sore",
+        "temperature was fine this morning, back a bit sore after the patch",
+        "bit of back ache after the patch, no fever, is that normal",
+        "i work as a temp, can i take time off after the patch",
+        "what temperature should I keep the room for the baby",
+        "my legs ache a bit from lying in bed so much",
+    ],
+)
+def test_calm_counterparts_of_the_new_rules_stay_calm(library: Library, message: str) -> None:
+    assert library.answer(message).kind is not Kind.RED_FLAG, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my headache suddenly got better",
+        "the patch suddenly made me feel better",
+        "my headache suddenly stopped after the patch",
+        "suddenly my head felt clear after the patch",
+        "I suddenly get the headache when I sit up, it goes when I lie down",
+        "the headache comes on suddenly when I stand up",
+    ],
+)
+def test_suddenly_alone_is_not_a_thunderclap(library: Library, message: str) -> None:
+    assert library.answer(message).kind is not Kind.RED_FLAG, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "suddenly the worst headache of my life, like being hit with a bat",
+        "severe headache came on suddenly an hour ago, nothing like before",
+        "all of a sudden an explosive pain in my head",
+    ],
+)
+def test_sudden_and_severe_is_still_a_thunderclap(library: Library, message: str) -> None:
+    assert "worst_headache" in library.answer(message).red_flags, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "new diplopia on lateral gaze, postpartum PDPH day 5. can this wait for clinic?",
+        "everything doubles when i look to the side, spinal headache day 7",
+        "my eye has turned inward since the lumbar puncture",
+        "PDPH day 6, headache has now lost its postural component and is constant",
+        "i need to pee but nothing comes out, had a blood patch today",
+        "pain travelling down into my foot since the patch",
+        "head pounds more when i lie flat, opposite of before",
+    ],
+)
+def test_clinical_and_everyday_words_for_the_same_signs(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG and answer.red_flags, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "worse standing, better lying down, is that a spinal headache",
+        "non-postural headache post ADP, what's the ddx",
+        "what is diplopia and why does it happen with a spinal headache",
+    ],
+)
+def test_the_usual_pattern_and_teaching_questions_stay_calm(library: Library, message: str) -> None:
+    assert library.answer(message).kind is not Kind.RED_FLAG, message
+
+
+def test_a_typo_is_corrected_to_the_english_word_first(library: Library) -> None:
+    """ "stif" is "stiff" (not the German "steif"), "fevre" is "fever"."""
+    answer = library.answer("had epidurel 3 days ago now fevre and my neck is realy stif")
+    assert answer.kind is Kind.RED_FLAG and "fever_with_headache" in answer.red_flags
+
+
+# --- one source of truth for triage wording (safety.yaml `advice`) ---------------------------
+
+SAFETY = yaml.safe_load((CONTENT / "safety.yaml").read_text())
+
+# Messages for each advice entry: triage must give them the entry's tier, so what topics say
+# about a symptom ("if you have X, get help now / contact your team today") is what the bot does.
+ADVICE_EXAMPLES = {
+    "seizure_or_drowsy": ["my wife just had a seizure after her epidural", "she fainted twice today after the spinal"],
+    "confusion_or_one_side": ["she seems confused and her speech is slurred", "my left arm is weak and numb"],
+    "double_vision": ["seeing double since last night", "my eye has turned inward since the lumbar puncture"],
+    "fever_with_headache": ["fever and a stiff neck since the blood patch", "temperature of 38.5 and a bad headache"],
+    "rash_with_headache": ["purple rash that doesnt fade and a headache since the LP"],
+    "headache_not_eased_lying": [
+        "my headache doesnt get better lying down anymore",
+        "my headache is worse when i lie down",
+    ],
+    "sudden_severe_headache": ["worst headache of my life came on suddenly"],
+    "headache_high_blood_pressure": ["gave birth 5 days ago, bad headache and my blood pressure is 165/110"],
+    "breathing_or_chest_pain": ["cant breathe properly and my chest hurts after the patch"],
+    "back_pain_after_patch": ["severe back pain since the patch", "shooting pain down my leg since the patch"],
+    "back_infection": [
+        "fever and back pain since my patch yesterday",
+        "lump on my back where they did the patch and a fever",
+    ],
+    "leg_weakness_or_bladder": ["my legs are weak and numb since the patch", "havent passed urine since the patch"],
+    "headache_lasting": ["my headache has lasted 10 days now", "headache came back 2 days after my patch"],
+    "vomiting_or_cant_cope": [
+        "i keep vomiting with this spinal headache",
+        "i can't look after my baby with this headache",
+    ],
+    "fever_alone": ["fever of 38 after the patch", "running a temperature after the lumbar puncture"],
+    "hearing_or_light": ["my ears feel muffled since the spinal", "ringing in my ears since the epidural"],
+    "calf_pain": ["my calf is swollen and sore after bed rest with the headache"],
+    "lump_at_site": ["there's a lump on my back where they did the patch"],
+}
+_TIER_OF = {Triage.EMERGENCY: "emergency", Triage.SAME_DAY: "same_day"}
+
+
+def test_every_advice_entry_has_examples_and_an_action_for_its_tier() -> None:
+    assert set(ADVICE_EXAMPLES) == set(SAFETY["advice"])
+    assert {entry["tier"] for entry in SAFETY["advice"].values()} <= set(SAFETY["actions"])
+
+
+@pytest.mark.parametrize(("advice_id", "message"), [(a, m) for a, ms in ADVICE_EXAMPLES.items() for m in ms])
+def test_triage_does_what_the_advice_says(library: Library, advice_id: str, message: str) -> None:
+    answer = library.answer(message)
+    assert _TIER_OF.get(answer.triage) == SAFETY["advice"][advice_id]["tier"], (advice_id, message, answer.triage)
+
+
+def test_urgent_list_and_same_day_notice_use_the_advice_words() -> None:
+    urgent = SAFETY["urgent_care"]["text"]
+    same_day = SAFETY["same_day"]["text"]
+    for advice_id, entry in SAFETY["advice"].items():
+        where = urgent if entry["tier"] == "emergency" else same_day
+        assert f"• {entry['symptoms']}\n" in f"{where}\n", advice_id
+    assert SAFETY["actions"]["emergency"].rstrip(".").lower() in urgent.lower()
+
+
+def test_an_advice_placeholder_becomes_the_action_and_its_symptoms() -> None:
+    from bot.core.loader import advice_sentence, load_content
+
+    safety = load_content(CONTENT, questions=False).safety
+    text = advice_sentence(safety, "back_pain_after_patch, leg_weakness_or_bladder") or ""
+    first, *bullets = text.strip().split("\n")
+    assert first.endswith("go to the nearest emergency department.")
+    assert bullets == [f"- {safety.advice[i].symptoms}" for i in ("back_pain_after_patch", "leg_weakness_or_bladder")]
+    assert "today." in (advice_sentence(safety, "fever_alone") or "")
+    assert advice_sentence(safety, "no_such_advice") is None
+    assert advice_sentence(safety, "fever_alone,back_infection") is None  # one action per list
+
+
+# --- the urgent message, disclaimer and out-of-scope reply (review section 2a) ---------------
+
+
+def test_urgent_list_covers_every_symptom_group_its_rules_fire_on() -> None:
+    urgent = SAFETY["urgent_care"]["text"].lower()
+    for words in ("trouble breathing", "chest pain", "rash", "fever", "back pain", "peeing", "leg", "double vision"):
+        assert words in urgent, words
+    for line in (
+        "don't drive yourself",
+        "if someone is fitting or can't be woken, call an ambulance",
+        "tell them you recently had an epidural, a spinal, a lumbar puncture or a blood patch",
+        "your local emergency number",
+    ):
+        assert line in urgent, line
+
+
+def test_patient_urgent_answer_says_what_to_do(library: Library) -> None:
+    urgent = library.answer("fever and back pain since my patch yesterday").urgent or ""
+    assert "local emergency number" in urgent and "Don't drive yourself" in urgent
+    assert "fitting or can't be woken, call an ambulance" in urgent
+    assert "epidural, a spinal, a lumbar puncture or a blood patch" in urgent
+
+
+def test_disclaimer_says_the_bot_cannot_examine_and_practice_varies(library: Library) -> None:
+    assert len(SAFETY["disclaimer"]) <= 300
+    disclaimer = library.answer("does a blood patch hurt?").disclaimer
+    assert SAFETY["disclaimer"] in disclaimer
+    assert "can't examine or diagnose you" in disclaimer and "practice varies" in disclaimer
+    assert "local emergency number" in disclaimer
+
+
+def test_out_of_scope_reply_has_a_safety_net(library: Library) -> None:
+    answer = library.answer("how do I patch a bike tyre")
+    assert answer.kind is Kind.OUT_OF_SCOPE
+    assert "worried about symptoms" in (answer.message or "") and "emergency" in (answer.message or "")

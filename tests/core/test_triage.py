@@ -149,3 +149,91 @@ def test_unsure_router_asks_did_you_mean_instead_of_guessing(library: Library) -
         assert answer.topic is None and 2 <= len(answer.suggestions) <= 3
         assert answer.message and answer.to_json()["kind"] == "clarify"
         assert answer.to_json()["suggestions"] == [t.id for t in answer.suggestions]
+
+
+# --- the same-day tier, from the clinical review (2026-11, section 2a) -----------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a fever alone after a needle in the back
+        "fever of 38 after the patch",
+        "i feel feverish since my blood patch",
+        "running a temperature after the lumbar puncture",
+        "got a temp since the patch yesterday",
+        "fever after epidural blood patch",
+        # calf pain or swelling: a possible clot after days in bed
+        "my calf is swollen and sore after bed rest with the headache",
+        "left calf is red and hot since the blood patch",
+        "painful calf, been in bed 5 days with the spinal headache",
+        "i think i have a dvt, calf is tender",
+        # repeated vomiting, or can't eat or drink
+        "i keep vomiting and cant keep anything down with this headache",
+        "been sick 6 times today with the spinal headache",
+        "cant keep water down with the headache",
+        "too sick to eat or drink with this headache",
+        "not eating or drinking because of the headache",
+        # a headache lasting about a week or more, getting worse, or back after a patch
+        "my headache has lasted 10 days now",
+        "its been three weeks and the headache is still there",
+        "spinal headache getting worse every day",
+        "my headache has been going on for over a week",
+        "had the patch 4 days ago and the headache is back",
+        # a change in hearing, light that hurts
+        "my ears feel muffled since the spinal",
+        "i hear a whooshing in my ears and headache after epidural",
+        "ringing in my ears since the epidural",
+        "tinnitus since my epidural",
+        "the light hurts my eyes since the spinal",
+        # a lump at the site, no fever
+        "there's a lump on my back where they did the patch",
+    ],
+)
+def test_same_day_symptoms_get_contact_your_team_today_not_the_emergency_answer(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is not Kind.RED_FLAG, message
+    assert answer.triage is Triage.SAME_DAY, (message, answer.kind, answer.triage)
+    assert answer.message and "today" in answer.message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can you get a blood clot from bed rest",
+        "how do I avoid a DVT while lying flat",
+        "had a DVT in 2015, can I still have a blood patch",
+        "is vomiting common with a spinal headache",
+        "felt a bit sick once after the patch but fine now",
+        "can I eat before the patch",
+        "can a spinal headache cause ringing in the ears?",
+        "does the patch fix muffled hearing",
+        "had tinnitus years ago, fine now, can I still have the patch",
+        "can a blood patch cause a fever?",
+        "the midwife checked my temperature and it was normal, just the headache when I sit up",
+        "my temp is normal today, 36.8",
+        "is a lump normal after a blood patch?",
+        "what if i get a lump where they did the patch",
+        "my headache is getting worse when i sit up",
+        "two weeks postpartum, can i still get a blood patch",
+        "bad headache when i stand up after my epidural, what is this",
+    ],
+)
+def test_asking_about_same_day_symptoms_is_information(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.triage is Triage.INFO, (message, answer.triage)
+
+
+def test_the_same_day_notice_lists_the_review_items(library: Library) -> None:
+    notice = library.answer("my headache has lasted 10 days now").message or ""
+    for words in (
+        "more than about a week",
+        "comes back after a blood patch",
+        "looking after yourself or your baby",
+        "repeated vomiting",
+        "hearing",
+        "fever or chills after your procedure",
+        "calf",
+        "get urgent help now instead",
+    ):
+        assert words in notice, words
