@@ -281,7 +281,7 @@ class Engagement:
             return Notice("That name can't be shown. Please set a display name with letters in it.", ok=False)
         if display_name is None:
             return Notice("You've left the leaderboard.")
-        return Notice("You're on this server's leaderboard. Leave any time with /bloodpatch leaderboard leave.")
+        return Notice("You're on the leaderboard here. Leave any time with /bloodpatch leaderboard leave.")
 
     async def leaderboard(self, scope: str) -> Sequence[LeaderboardRow] | Notice:
         try:

@@ -76,15 +76,28 @@ def test_lint_prints_every_error_and_exits_1(content_copy: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _quiz_for(topic: str) -> str:
+    """Four quiz items per audience for `topic`, so lint's quiz count does not hide the warning under test."""
+    items = [
+        f"- id: {topic}-{audience[0]}-{n}\n  topic: {topic}\n  audience: {audience}\n  stem: Which is true?\n"
+        f"  options: [One thing, Another thing, A third thing]\n  answer: 0\n  explanation: Because.\n"
+        f"  source: paech-2011\n  locator: Results\n"
+        for audience in ("patient", "clinician")
+        for n in range(1, 5)
+    ]
+    return "items:\n" + "".join(items)
+
+
 def test_lint_warns_on_stale_review_but_passes(content_copy: Path) -> None:
     shutil.copy(BROKEN / "stale.yaml", content_copy / "topics")
+    (content_copy / "quiz" / "stale.yaml").write_text(_quiz_for("stale"))
     result = run_cli("lint", str(content_copy))
     assert result.returncode == 1 and "run `bloodpatch-bot train`" in result.stderr  # a new topic: retrain
     assert run_cli("train", "--content", str(content_copy)).returncode == 0
     result = run_cli("lint", str(content_copy))
     assert result.returncode == 0, result.stderr
     assert "stale.yaml:8: warning: reviewed: last reviewed 2020-01-01, over 12 months ago" in result.stderr
-    assert result.stdout.startswith("ok: 16 topics")
+    assert result.stdout.startswith("ok: 23 topics")
 
 
 def test_lint_of_real_content_is_clean() -> None:
