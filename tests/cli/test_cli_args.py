@@ -36,7 +36,7 @@ def test_every_command_and_argument_has_help_text() -> None:
             elif not (action.help or "").strip() or action.help == argparse.SUPPRESS:
                 missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
     assert missing == [], f"no help text: {missing}"
-    assert len(parsers()) == 12  # the root and its 11 commands
+    assert len(parsers()) == 17  # the root and its 16 commands
 
 
 def test_lint_help_says_dir_wins_over_content() -> None:
