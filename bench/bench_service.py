@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import statistics
@@ -132,25 +133,33 @@ async def poll_ready(port: int, started: float, proc: subprocess.Popen[Any]) -> 
 async def slack_batch(port: int, standin: SlackStandIn, tag: str, count: int) -> tuple[int, int]:
     names = [f"{tag}-{i}" for i in range(count)]
     requests = [slash_command(TOPICS[i % len(TOPICS)], standin.response_url(n)) for i, n in enumerate(names)]
-    pending = iter(requests)
+    pending = iter(zip(names, requests, strict=True))
     url = f"http://{HOST}:{port}/slack/events"
     acked = 0
+    in_ack: set[str] = set()  # commands whose answer came back in the ack body (issue 12)
 
     async def worker(session: aiohttp.ClientSession) -> None:
         nonlocal acked
-        for body, headers in pending:
+        for name, (body, headers) in pending:
             async with session.post(url, data=body, headers=headers) as resp:
-                await resp.read()
+                raw = await resp.read()
                 acked += resp.status == 200
+                if raw.startswith(b"{") and json.loads(raw).get("response_type") == "ephemeral":
+                    in_ack.add(name)
 
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY), timeout=timeout) as session:
         await asyncio.wait_for(asyncio.gather(*(worker(session) for _ in range(CONCURRENCY))), ANSWER_TIMEOUT)
-    await wait_until(lambda: all(n in standin.answers for n in names), ANSWER_TIMEOUT, interval=0.02)
+    await wait_until(lambda: all(n in standin.answers or n in in_ack for n in names), ANSWER_TIMEOUT, interval=0.02)
     answered = sum(
         1
         for n in names
-        if len(standin.answers.get(n, [])) == 1 and standin.answers[n][0].body.get("response_type") == "ephemeral"
+        if (n in in_ack and n not in standin.answers)
+        or (
+            n not in in_ack
+            and len(standin.answers.get(n, [])) == 1
+            and standin.answers[n][0].body.get("response_type") == "ephemeral"
+        )
     )
     return min(acked, answered), count
 

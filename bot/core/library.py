@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, TopicRef, Triage
@@ -163,7 +163,15 @@ class Library:
         if exact:
             return self._topic(state, exact, question, audience, Kind.TOPIC, triage=triage)
         if language != "en":
-            return self._other_language(state, question, audience, language)
+            same_day = self._same_day_notice(state, triage)
+            reply = self._other_language(state, question, audience, language, same_day)
+            route = state.router.route(clean) if same_day else None
+            if route is None or route.kind != "topic" or route.topic is None:
+                return reply
+            # A same-day symptom in another language gets the same-day answer, as an emergency gets the
+            # urgent one: the topic, with the "English only" line and the notice first.
+            found = self._topic(state, route.topic, question, audience, Kind.SEARCH, route.confidence, triage=triage)
+            return replace(found, message=reply.message, language=language)
         route = state.router.route(clean)
         refs = {r.id: r for r in state.refs}
         if route.kind == "out_of_scope":
@@ -364,11 +372,16 @@ class Library:
             triage=Triage.CRISIS,
         )
 
-    def _other_language(self, state: _State, question: str, audience: Audience, language: str) -> Answer:
-        """A short reply in the reader's language: we answer in English for now."""
+    def _other_language(
+        self, state: _State, question: str, audience: Audience, language: str, same_day: str | None = None
+    ) -> Answer:
+        """A short reply in the reader's language: we answer in English for now (and, when the message
+        describes a same-day symptom, the "contact your care team today" notice too)."""
         translation = state.content.safety.urgent_care.translations.get(language)
         english = "For now I can only answer in English. If you have warning signs, get urgent medical help."
         message = f"{translation.english_only}\n\n{english}" if translation else english
+        if same_day:
+            message = f"{message}\n\n{same_day}"
         return Answer(
             question=question,
             kind=Kind.OUT_OF_SCOPE,
@@ -379,6 +392,7 @@ class Library:
             topics=state.refs,
             language=language,
             error="unsupported_language",
+            triage=Triage.SAME_DAY if same_day else Triage.INFO,
         )
 
     def _not_found(

@@ -27,6 +27,19 @@ _TOKEN_OR_BREAK = re.compile(r"[a-z0-9]+|[,.;:!?]+")
 _CLAUSE_WORDS = frozenset({"but", "and", "though", "although", "however", "yet", "then"})
 # Spellings that mean the same to the rules ("cannot feel" = "cant feel").
 _SAME_AS = {"cannot": "cant", "couldnt": "cant", "wont": "wont", "dont": "dont"}
+# Words right after a symptom, in its clause, saying it has ended: "a bit feverish, the headache
+# has gone" is a fever alone. A negation looks back; this looks forward.
+_ENDED_AFTER = re.compile(
+    r"^(\w+ )?(has |have |had |is |was |its |it )?(now |completely |totally |all )?"
+    r"(gone|went|disappeared|resolved|cleared|vanished|wore off|worn off|went away|gone away|cleared up"
+    # the same in Spanish, French, Portuguese, German and Italian ("la dor de cabeça passou")
+    r"|se fue|se me paso|paso|desaparecio|se ha ido|passe|passee|disparu|passou|sumiu|weg|vorbei|verschwunden"
+    r"|passato|passata|sparito|sparita|andato via|andata via)"
+    r"(?= *$| (now|completely|totally|away|after|since|with|overnight|today|already|for good|by itself|thank|thanks"
+    r"|ya|completamente|completement|deja|ja|schon|ganz|gia|del tutto)\b)"
+)
+# ...unless the message says it is back: "the headache went, then came back" keeps the headache.
+_BACK_AGAIN = re.compile(r"\b((came|come|coming|comes|is|its|has come) back|back again|again|returned|returning)\b")
 
 
 @dataclass(frozen=True)
@@ -94,11 +107,12 @@ class RedFlagDetector:
         if not tokens:
             return []
         joined = " ".join(tokens)
-        present = self._phrases_present(tokens, clauses)
+        ended = not _BACK_AGAIN.search(joined)  # "has gone" ends a symptom only if nothing says it is back
+        present = self._phrases_present(tokens, clauses, ended)
         present |= {
             name
             for name, concept in self._concepts.items()
-            if name not in present and self._pattern_present(concept, tokens, clauses, joined)
+            if name not in present and self._pattern_present(concept, tokens, clauses, joined, ended)
         }
         fired = [
             RedFlagMatch(rule_id, label, tier)
@@ -120,25 +134,39 @@ class RedFlagDetector:
         # On a tie the English word wins: "stif" is "stiff", not the German "steif"; "fevre" is "fever".
         return min(matches, key=lambda m: (m[1], not is_english_word(m[0])))[0]
 
-    def _phrases_present(self, tokens: list[str], clauses: list[int]) -> set[str]:
-        """Concepts with a phrase in the text that is not negated in its clause."""
+    def _phrases_present(self, tokens: list[str], clauses: list[int], ended: bool = True) -> set[str]:
+        """Concepts with a phrase in the text that is neither negated nor said to be over, in its clause."""
         present: set[str] = set()
         for start, token in enumerate(tokens):
             for name, phrase in self._by_first_word.get(token, ()):
                 if name in present:
                     continue
                 size = len(phrase)
-                if tuple(tokens[start : start + size]) == phrase and not self._negated(tokens, clauses, start):
+                if (
+                    tuple(tokens[start : start + size]) == phrase
+                    and not self._negated(tokens, clauses, start)
+                    and not (ended and self._ended(tokens, clauses, start + size - 1))
+                ):
                     present.add(name)
         return present
 
-    def _pattern_present(self, concept: _Concept, tokens: list[str], clauses: list[int], joined: str) -> bool:
+    def _pattern_present(
+        self, concept: _Concept, tokens: list[str], clauses: list[int], joined: str, ended: bool = True
+    ) -> bool:
+        last = len(tokens) - 1
         for pattern in concept.patterns:
             for found in pattern.finditer(joined):
-                start = joined[: found.start()].count(" ")
-                if not self._negated(tokens, clauses, min(start, len(tokens) - 1)):
+                start = min(joined[: found.start()].count(" "), last)
+                end = min(joined[: max(found.end() - 1, found.start())].count(" "), last)
+                if not self._negated(tokens, clauses, start) and not (ended and self._ended(tokens, clauses, end)):
                     return True
         return False
+
+    @staticmethod
+    def _ended(tokens: list[str], clauses: list[int], last: int) -> bool:
+        """The words after `last`, in its clause, say the symptom has ended ("headache has gone")."""
+        following = [tokens[i] for i in range(last + 1, len(tokens)) if clauses[i] == clauses[last]]
+        return bool(following) and bool(_ENDED_AFTER.match(" ".join(following)))
 
     def _negated(self, tokens: list[str], clauses: list[int], start: int) -> bool:
         """A negation word shortly before `start`, in the same clause ("no fever", "not numb")."""

@@ -18,6 +18,11 @@ from bot.core.safety import RedFlagDetector
 from bot.core.text import words
 
 EMERGENCY_THRESHOLD = 0.70
+# When a same-day rule names what the message describes ("headache for 10 days", "a sore calf")
+# and no emergency rule fires, the detector must be very sure to overrule it: its words ("days",
+# "headache", "fever") are shared with emergencies, and the same-day answer still says when to
+# get help now.
+SAME_DAY_EMERGENCY_THRESHOLD = 0.85
 # The detectors judge sentences: with L2-normalised TF-IDF one or two words get all the weight
 # ("and" alone scored as an emergency), so short messages are left to the rules.
 MIN_WORDS_FOR_DETECTORS = 4
@@ -66,7 +71,7 @@ class Triager:
         emergency = self._positive(self._emergency, text)
         if crisis >= CRISIS_THRESHOLD and crisis >= emergency:
             return TriageResult(Triage.CRISIS, by_model=True)
-        if emergency >= EMERGENCY_THRESHOLD:
+        if emergency >= (SAME_DAY_EMERGENCY_THRESHOLD if by_tier["same_day"] else EMERGENCY_THRESHOLD):
             return TriageResult(Triage.EMERGENCY, by_model=True)
         if crisis >= CRISIS_THRESHOLD:
             return TriageResult(Triage.CRISIS, by_model=True)

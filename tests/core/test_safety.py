@@ -35,6 +35,9 @@ EMERGENCIES = {
     ],
     "leg_pain": ["i have shooting pain down my leg since the patch", "electric shocks down my left leg since the EBP"],
     "headache_worse_lying": ["headache is worse lying flat and in the morning"],
+    "coughing_blood": ["I'm coughing up blood tonight, had my caesarean on monday"],
+    "breathless_clot_signs": ["out of nowhere I'm breathless, and my left calf is swollen"],
+    "sudden_headache": ["my headache went from nothing to the worst pain in seconds an hour ago"],
 }
 
 
@@ -380,7 +383,10 @@ ADVICE_EXAMPLES = {
     ],
     "sudden_severe_headache": ["worst headache of my life came on suddenly"],
     "headache_high_blood_pressure": ["gave birth 5 days ago, bad headache and my blood pressure is 165/110"],
-    "breathing_or_chest_pain": ["cant breathe properly and my chest hurts after the patch"],
+    "breathing_or_chest_pain": [
+        "cant breathe properly and my chest hurts after the patch",
+        "bringing up blood when I cough, 5 days after the birth",
+    ],
     "back_pain_after_patch": ["severe back pain since the patch", "shooting pain down my leg since the patch"],
     "back_infection": [
         "fever and back pain since my patch yesterday",
@@ -468,3 +474,71 @@ def test_out_of_scope_reply_has_a_safety_net(library: Library) -> None:
     answer = library.answer("how do I patch a bike tyre")
     assert answer.kind is Kind.OUT_OF_SCOPE
     assert "worried about symptoms" in (answer.message or "") and "emergency" in (answer.message or "")
+
+
+# --- safety review 2: a clot in the lung, leg weakness and a thunderclap in everyday words ------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a clot in the lung: coughing up blood, sudden breathlessness, breathless with a sore calf
+        "there was blood in what I coughed up this morning, been in bed for days with the headache",
+        "streaks of blood in my phlegm since yesterday, 10 days after the c section",
+        "all of a sudden I can't get enough air, gave birth on saturday",
+        "I'm winded just sitting on the bed and my heart is going really fast",
+        "calf has been hot and puffy since the weekend and now I'm out of breath",
+        "it hurts to breathe in and my chest is sore on the right, 4 days after the spinal",
+        # sudden leg weakness hours after the needle
+        "hours after the epidural was stopped my right leg is still floppy",
+        "my legs keep buckling under me since the blood patch this morning",
+        "I'm not able to lift my leg off the bed, the spinal was at 8 this morning",
+        "legs won't take my weight since the patch, I had to crawl to the loo",
+        "lost all the strength in my left leg since the patch",
+        # a thunderclap headache in everyday words
+        "felt like I'd been whacked on the head with a hammer, it came from nowhere",
+        "my head suddenly exploded while I was on the toilet",
+        "there was a loud bang in my head and the worst headache came on straight away",
+        "I've never felt a headache like this, it hit me in a second",
+        "the headache started in an instant while I was straining, never felt anything like it",
+    ],
+)
+def test_everyday_words_for_a_clot_leg_weakness_or_a_thunderclap_are_emergencies(
+    library: Library, message: str
+) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.RED_FLAG, (message, answer.kind, answer.red_flags)
+    assert answer.red_flags, message  # a named rule, not only the learned detector
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what are the signs of a blood clot in the lungs after having a baby?",
+        "can being in bed for a week with the headache give you a clot?",
+        "does coughing hard affect a blood patch?",
+        "I had a clot on my lung in 2018, can I still have a patch?",
+        "how soon after a spinal for a caesarean can you move your legs?",
+        "my legs were numb for an hour after the patch but that wore off before I went home",
+        "can the blood patch cause weakness in your legs?",
+        "what does a thunderclap headache feel like?",
+        "how is a thunderclap headache different from a spinal headache?",
+        "the headache comes on within seconds of me standing up and eases lying down, is that the spinal kind?",
+        "never had a headache like this before, it comes when I sit up and goes when I lie down",
+        "is it ok to strain on the toilet after the blood patch?",
+        "my head was sore this morning but it has gone now, when can I drive after the patch?",
+    ],
+)
+def test_calm_counterparts_of_review_2_stay_calm(library: Library, message: str) -> None:
+    assert library.answer(message).kind is not Kind.RED_FLAG, message
+
+
+def test_a_sore_calf_alone_is_same_day_but_with_breathlessness_is_an_emergency(library: Library) -> None:
+    assert library.answer("my calf is sore and a bit swollen since lying in bed").triage is Triage.SAME_DAY
+    answer = library.answer("my calf is sore and a bit swollen, and now I'm suddenly breathless")
+    assert answer.kind is Kind.RED_FLAG and "breathless_clot_signs" in answer.red_flags
+
+
+def test_the_clinician_card_names_a_clot_in_the_lung(library: Library) -> None:
+    urgent = library.answer("post LSCS day 3, new haemoptysis and breathless", "clinician").urgent or ""
+    assert "pulmonary embolism" in urgent

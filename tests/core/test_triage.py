@@ -237,3 +237,134 @@ def test_the_same_day_notice_lists_the_review_items(library: Library) -> None:
         "get urgent help now instead",
     ):
         assert words in notice, words
+
+
+# --- safety review 2: indirect thoughts of suicide, same-day wording, other languages ----------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how many of these sleeping pills would it take so I never wake up",
+        "what's a fatal amount of paracetamol, I've had enough",
+        "is there an amount of co-codamol that would stop my heart",
+        "I just want to let go, I'm so tired of everything",
+        "I want to go to sleep and not wake up for good",
+        "my kids would be better off if I wasn't here anymore",
+        "there's no reason to go on living like this",
+        "I've had enough of life with this pain",
+        "I can't cope anymore and it all feels hopeless",
+        "I feel like such a burden to my family",
+        "tengo ganas de morirme con este dolor",
+    ],
+)
+def test_indirect_thoughts_of_suicide_and_lethal_doses_get_crisis_support(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.CRISIS, (message, answer.kind)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what is the highest dose of paracetamol I can take in a day for the headache",
+        "how much ibuprofen can I take with the paracetamol",
+        "I'm done with this headache, how long will it last?",
+        "I can't take this anymore, the headache is awful, what else can they try?",
+        "I've had enough of lying flat, when can I sit up after the patch?",
+        "is there any point in having a second patch if the first one failed?",
+        "letting go of my birth plan was hard, now I've got this headache",
+        "can you overdose on caffeine tablets?",
+    ],
+)
+def test_dosing_questions_and_frustration_are_not_a_crisis(library: Library, message: str) -> None:
+    assert library.answer(message).kind is not Kind.CRISIS, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a long headache and nothing else
+        "this headache has gone on for 9 days now since the lumbar puncture",
+        "day 11 of the spinal headache and nothing has changed",
+        "the spinal headache is dragging on, it's the tenth day today",
+        # a low fever with the headache gone
+        "temperature of 37.9 since the patch but the headache has gone",
+        "a bit feverish since the epidural, the headache went after the patch",
+        # repeated vomiting, a sore calf
+        "sick over and over today with this headache",
+        "my calf aches since all the bed rest",
+    ],
+)
+def test_same_day_messages_are_not_emergencies(library: Library, message: str) -> None:
+    answer = library.answer(message)
+    assert answer.kind is not Kind.RED_FLAG, (message, answer.red_flags)
+    assert answer.triage is Triage.SAME_DAY, (message, answer.triage)
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("hace diez días que tengo dolor de cabeza por la epidural", "es"),
+        ("j'ai mal à la tête depuis neuf jours après ma péridurale", "fr"),
+        ("faz dez dias que tenho dor de cabeça depois da epidural", "pt"),
+        ("seit zehn Tagen habe ich Kopfschmerzen nach der Lumbalpunktion", "de"),
+        ("ho mal di testa da nove giorni dopo l'epidurale", "it"),
+        ("tengo fiebre desde la epidural", "es"),
+    ],
+)
+def test_same_day_messages_in_other_languages_get_the_same_day_notice(
+    library: Library, message: str, language: str
+) -> None:
+    answer = library.answer(message)
+    assert answer.kind is not Kind.RED_FLAG, message
+    assert answer.triage is Triage.SAME_DAY and answer.language == language, (message, answer.triage, answer.language)
+    assert answer.message and "today" in answer.message
+    translation = SAFETY_TRANSLATIONS[language]
+    assert answer.message.startswith(translation)  # the reader's language first
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Comment se passe un blood patch et combien de temps ça dure ?", "fr"),
+        ("c'est quoi exactement un blood patch ?", "fr"),
+        ("¿el parche hemático duele?", "es"),
+        ("el blood patch es seguro para el bebé", "es"),
+        ("é normal precisar de dois blood patch?", "pt"),
+        ("Cos'è un blood patch epidurale?", "it"),
+        ("parche hemático", "es"),
+        ("Kann man nach dem blood patch stillen?", "de"),
+    ],
+)
+def test_on_subject_questions_with_borrowed_english_words_get_the_reply_in_their_language(
+    library: Library, message: str, language: str
+) -> None:
+    answer = library.answer(message)
+    assert answer.kind is Kind.OUT_OF_SCOPE and answer.language == language, (message, answer.kind, answer.language)
+    assert answer.message and answer.message.startswith(SAFETY_TRANSLATIONS[language])
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can I have a café latte after the blood patch?",
+        "my name is José, will the blood patch hurt?",
+        "um so do I need to stay in bed after the patch",
+        "I had my epidural at the Hôpital Necker, do they do blood patches there?",
+        "blood patch",
+    ],
+)
+def test_english_with_a_foreign_word_stays_english(library: Library, message: str) -> None:
+    assert library.answer(message).language is None, message
+
+
+def _translations() -> dict[str, str]:
+    import yaml
+
+    from tests.conftest import CONTENT
+
+    safety = yaml.safe_load((CONTENT / "safety.yaml").read_text())
+    return {code: t["english_only"].split(".")[0] for code, t in safety["urgent_care"]["translations"].items()}
+
+
+SAFETY_TRANSLATIONS = _translations()

@@ -68,8 +68,16 @@ discord_settings = discord_harness.discord_settings
 make_loopback = discord_harness.make_loopback
 loopback = discord_harness.loopback
 slack_env = slack_harness.slack_env
+slack_data_dir = slack_harness.slack_data_dir
+bolt_factory = slack_harness.bolt_factory
 bolt = slack_harness.bolt
 kit = slack_harness.kit
+
+
+@pytest.fixture
+def ack_budget() -> float:
+    """0: commands are answered at the response_url (a slow answer's path), so its faults meet commands."""
+    return 0.0
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot import runner
+from bot.exit_status import ExitStatus
 from tests.conftest import CONTENT
 
 STRAY = "some-hostname.invalid"
@@ -47,6 +48,7 @@ def _listening_on(tmp_path: Path, environ: dict[str, str], option: list[str]) ->
     env = {
         **os.environ,
         "BLOODPATCH_PID_FILE": str(tmp_path / "bot.pid"),
+        "BLOODPATCH_DATA_DIR": str(tmp_path / "data"),
         "SLACK_BOT_TOKEN": "xoxb-1-2-hosttest",
         "SLACK_SIGNING_SECRET": "host-test-secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never called: a stand-in is not verified
@@ -108,5 +110,5 @@ def test_port_and_host_from_dotenv_and_a_bad_port(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hosttest")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "host-test-secret")
     monkeypatch.setenv("PORT", "eighty")
-    assert runner.run("slack", content_dir=CONTENT, socket=False, port=None, watch=False) == runner.EXIT_SETTINGS
+    assert runner.run("slack", content_dir=CONTENT, socket=False, port=None, watch=False) == ExitStatus.USAGE
     assert "PORT: must be a port number" in capsys.readouterr().err

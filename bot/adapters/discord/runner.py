@@ -123,8 +123,9 @@ def sync_commands(guild_id: int | None = None, content_dir: Path | None = None, 
         token = settings.require_token()
     except SettingsError as exc:
         return fail(ExitStatus.USAGE, str(exc))
+    library = load_library(content_dir)
     point_at(settings)
-    client = create_client(library=load_library(content_dir), settings=settings)
+    client = create_client(library=library, settings=settings)
     from bot.adapters.discord.size import tree_problem
 
     if (too_large := tree_problem(client.tree)) is not None:  # lint's line; nothing is sent to Discord

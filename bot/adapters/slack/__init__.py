@@ -5,7 +5,6 @@ Contract: `create_app()` (no arguments, settings from the environment) returns a
 """
 
 from bot.adapters.slack.app import EVENTS_PATH, create_app, create_web_app
-from bot.adapters.slack.runner import run_slack, serve
 from bot.adapters.slack.settings import SettingsError, SlackSettings, load_settings
 
 __all__ = [
@@ -15,6 +14,4 @@ __all__ = [
     "create_app",
     "create_web_app",
     "load_settings",
-    "run_slack",
-    "serve",
 ]

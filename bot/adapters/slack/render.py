@@ -65,13 +65,24 @@ _TYPE_HELP = re.compile(r"\btype help\b", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class SlackMessage:
-    """A message body for chat.postMessage or a response_url post."""
+    """A message body for chat.postMessage, a response_url post or a slash command's ack."""
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    # The answer this message shows (None for help, sources, notices): counted for stats after sending.
+    answer: Answer | None = field(default=None, repr=False, compare=False)
+    # Encoded ack bodies by response_type: a kept (cached) message is encoded once, not per request.
+    _json: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
+
+    def ack_json(self, response_type: str) -> str:
+        """The message as a slash command's ack body (JSON), encoded once per response_type."""
+        encoded = self._json.get(response_type)
+        if encoded is None:
+            encoded = self._json[response_type] = json.dumps({"response_type": response_type, **self.as_kwargs()})
+        return encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +334,7 @@ def to_message(answer: Answer, *, shareable: bool = False, show_question: bool =
         blocks = _small_talk_blocks(answer)
     else:  # a new Kind must get a rendering before it can reach users
         raise ValueError(f"Slack renderer has no rendering for answer kind {answer.kind!r}")
-    return SlackMessage(text=_fallback(answer), blocks=blocks)
+    return SlackMessage(text=_fallback(answer), blocks=blocks, answer=answer)
 
 
 def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> list[dict[str, Any]]:
@@ -362,6 +373,9 @@ def _answer_blocks(answer: Answer, *, shareable: bool, show_question: bool) -> l
         related = [t for t in answer.related if t.id != answer.topic]
         buttons.extend(_topic_buttons(related, answer.audience, MAX_RELATED_BUTTONS))
         tail.extend(_actions(buttons))
+        from bot.adapters.slack.quiz_render import feedback_elements  # it builds on this module
+
+        tail.extend(_actions(feedback_elements(answer)))  # Helpful / Not helpful / Not what I asked
     return _fit(head, body, tail, MAX_MESSAGE_BLOCKS)
 
 
@@ -501,8 +515,17 @@ def to_home_view(topics: Sequence[TopicRef], disclaimer: str) -> dict[str, Any]:
 
 
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
+UNKNOWN_COMMAND_TEXT = f"Sorry, I only know the `/bloodpatch` command. Try {HELP_COMMAND} to see what I can do."
+UNKNOWN_ACTION_TEXT = (
+    f"Sorry, that button no longer works (I may have been updated since). Try {HELP_COMMAND} to start again."
+)
+
+
+def to_notice(text: str) -> SlackMessage:
+    """A one-sentence message of ours (mrkdwn, already safe): errors, unknown commands and buttons."""
+    return SlackMessage(text=text, blocks=[_section(text)])
 
 
 def to_error() -> SlackMessage:
     """The one calm sentence a user sees for an unexpected error (details go to the log)."""
-    return SlackMessage(text=ERROR_TEXT, blocks=[_section(ERROR_TEXT)])
+    return to_notice(ERROR_TEXT)

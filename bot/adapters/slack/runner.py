@@ -1,35 +1,38 @@
-"""`bloodpatch-bot run slack [--socket] [--port N]`: serve until SIGINT/SIGTERM."""
+"""Slack pieces the Service uses at start-up: checking the bot token, and opening Socket Mode.
+
+`bloodpatch-bot run slack [--socket]` (bot/runner.py's Service) is the only way to run the bot.
+A token Slack rejects becomes a `SettingsError` naming the variable (exit status USAGE); Slack
+out of reach at start-up becomes `Unavailable` (exit status UNAVAILABLE). Both are one line.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from aiohttp import web
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack.app import DEFAULT_PORT, EVENTS_PATH, create_app, create_web_app
-from bot.adapters.slack.settings import SettingsError, SlackSettings, load_settings
-from bot.adapters.slack.transport import close_sessions
-
-if TYPE_CHECKING:
-    from bot.core import Library
+from bot.exit_status import Unavailable
+from bot.settings import SettingsError, SlackSettings
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_SETTINGS = 2
-
-# auth.test errors that mean the token itself is wrong (not a network hiccup).
+# Errors that mean the token itself is wrong (not a network hiccup).
 _BAD_TOKEN_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+def _error_of(e: SlackApiError) -> str:
+    """Slack's `error` code, or the HTTP status when the body was no JSON (a proxy's error page)."""
+    data = getattr(e.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"HTTP {getattr(e.response, 'status_code', '?')}"
+
+
+def _rejected(variable: str, error: str | None) -> SettingsError:
+    return SettingsError(variable, f"rejected by Slack ({error}); reinstall the app and copy the token again")
 
 
 async def verify_token(app: AsyncApp) -> None:
@@ -40,96 +43,35 @@ async def verify_token(app: AsyncApp) -> None:
     try:
         result = await app.client.auth_test()
     except SlackApiError as e:
-        error = e.response.get("error") if e.response is not None else None
+        error = _error_of(e)
         if error in _BAD_TOKEN_ERRORS:
-            problem = f"rejected by Slack ({error}); reinstall the app and copy the token again"
-            raise SettingsError("SLACK_BOT_TOKEN", problem) from None
+            raise _rejected("SLACK_BOT_TOKEN", error) from None
         log.warning("could not verify SLACK_BOT_TOKEN yet (%s); will retry on the first request", error)
-    except (TimeoutError, OSError) as e:
+    except (TimeoutError, OSError, aiohttp.ClientError) as e:
         log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); will retry", type(e).__name__)
     else:
         log.info("connected to Slack workspace %s as %s", result.get("team"), result.get("user"))
 
 
-async def serve(
-    app: AsyncApp,
-    settings: SlackSettings,
-    *,
-    socket: bool,
-    port: int = DEFAULT_PORT,
-    host: str = "0.0.0.0",
-    stop: asyncio.Event,
-    web_app: web.Application | None = None,
-) -> None:
-    """Run the app until `stop` is set: HTTP (aiohttp on host:port) or Socket Mode.
+async def connect_socket_mode(app: AsyncApp, settings: SlackSettings) -> AsyncSocketModeHandler:
+    """Open the Socket Mode connection, or raise SettingsError / Unavailable with one clear line.
 
-    `web_app` lets a caller serve its own application (e.g. with health routes added)
-    built by `create_web_app(app)`.
+    The WebSocket URL is asked for once here, so a rejected SLACK_APP_TOKEN stops the bot with a
+    message instead of slack_sdk retrying (and logging a traceback) forever; reconnects after
+    that are slack_sdk's own.
     """
-    if socket:
-        handler = AsyncSocketModeHandler(app, settings.app_token)
-        await handler.connect_async()
-        log.info("Slack Socket Mode connected")
-        try:
-            await stop.wait()
-        finally:
-            await handler.close_async()
-            await close_sessions()
-        return
-    if not settings.signing_secret:
-        raise SettingsError("SLACK_SIGNING_SECRET", "required in HTTP mode (only Socket Mode works without it)")
-    runner = web.AppRunner(web_app or create_web_app(app), access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        log.info("Slack HTTP endpoint listening on %s%s", site.name, EVENTS_PATH)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-        await close_sessions()
-
-
-def run_slack(content_dir: Path | None = None, socket: bool = False, port: int = DEFAULT_PORT) -> int:
-    """Load settings and content, then serve Slack until interrupted. Returns an exit status.
-
-    Missing or invalid settings print one line naming the variable and return 2.
-    """
-    try:
-        settings = load_settings(socket=socket)
-    except SettingsError as e:
-        print(f"bloodpatch-bot: {e}", file=sys.stderr)
-        return EXIT_SETTINGS
-    if not 0 <= port <= 65535:
-        print(f"bloodpatch-bot: --port must be between 0 and 65535, got {port}", file=sys.stderr)
-        return EXIT_SETTINGS
-    from bot.core import load_library
-    from bot.core.loader import ContentInvalid
-
-    try:
-        library = load_library(content_dir)
-    except ContentInvalid as e:
-        print(f"bloodpatch-bot: content is invalid:\n{e}", file=sys.stderr)
-        return EXIT_SETTINGS
-    try:
-        return asyncio.run(_main(settings, library, socket=socket, port=port))
-    except SettingsError as e:
-        print(f"bloodpatch-bot: {e}", file=sys.stderr)
-        return EXIT_SETTINGS
-    except OSError as e:  # e.g. the port is taken
-        print(f"bloodpatch-bot: cannot serve Slack: {e}", file=sys.stderr)
-        return EXIT_FAILED
-
-
-async def _main(settings: SlackSettings, library: Library, *, socket: bool, port: int) -> int:
-    app = create_app(settings=settings, library=library)
-    if settings.api_url is None:  # a stand-in API (tests, checks) is not asked at start-up
-        await verify_token(app)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(sig, stop.set)
-    await serve(app, settings, socket=socket, port=port, stop=stop)
-    log.info("Slack adapter stopped")
-    return EXIT_OK
+    handler = AsyncSocketModeHandler(app, settings.app_token)
+    try:  # through the app's Web API client, which retries 429s and 5xx
+        opened = await app.client.apps_connections_open(app_token=settings.app_token)
+        handler.client.wss_uri = opened["url"]
+    except SlackApiError as e:
+        error = _error_of(e)
+        await handler.close_async()
+        if error in _BAD_TOKEN_ERRORS:
+            raise _rejected("SLACK_APP_TOKEN", error) from None
+        raise Unavailable(f"Slack refused to open Socket Mode ({error})") from None
+    except (TimeoutError, OSError, aiohttp.ClientError) as e:
+        await handler.close_async()
+        raise Unavailable(f"cannot reach Slack to open Socket Mode ({type(e).__name__}: {e})") from None
+    await handler.connect_async()
+    return handler

@@ -3,12 +3,18 @@
 slack_sdk's own retry handlers do the work: a 429 waits for Retry-After, a 500/503
 and a dropped connection back off and try again. What still fails is logged and
 reported to the caller as False/SlackApiError, never allowed to kill the process.
+
+Work that goes on after the ack (an event's reply, a button's answer, a late command
+answer) runs as tracked tasks: `spawn` keeps them referenced, and shutdown
+(`close_sessions`) lets them finish before closing the session they post through.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -75,9 +81,41 @@ def _shared_session() -> aiohttp.ClientSession:
     return session
 
 
-async def close_sessions() -> None:
-    """Close this loop's pooled session (called on shutdown)."""
-    session = _sessions.pop(asyncio.get_running_loop(), None)
+_tasks: set[asyncio.Task[Any]] = set()
+SHUTDOWN_WAIT_SECONDS = 5.0
+
+
+def spawn(work: Coroutine[Any, Any, None], *, name: str = "slack-reply") -> asyncio.Task[None]:
+    """Run `work` after the ack; it stays referenced until done (asyncio keeps only weak references).
+
+    `work` should handle its own errors (the listeners wrap theirs, see `listeners.Deps.later`);
+    anything that still escapes is logged here rather than lost.
+    """
+    task = asyncio.get_running_loop().create_task(work, name=name)
+    _tasks.add(task)
+    task.add_done_callback(_finished)
+    return task
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _tasks.discard(task)
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("slack: work after the ack failed (%s)", task.get_name(), exc_info=error)
+
+
+async def close_sessions(wait: float = SHUTDOWN_WAIT_SECONDS) -> None:
+    """On shutdown: let this loop's answers still on their way finish (up to `wait` s), then close the session."""
+    loop = asyncio.get_running_loop()
+    pending = [t for t in _tasks if t.get_loop() is loop and not t.done()]
+    if pending:
+        _, late = await asyncio.wait(pending, timeout=wait)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("shutdown: %d Slack answer(s) still unsent after %.0f s were dropped", len(late), wait)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*late, return_exceptions=True)
+    session = _sessions.pop(loop, None)
     if session is not None and not session.closed:
         await session.close()
 

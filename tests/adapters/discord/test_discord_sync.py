@@ -17,6 +17,12 @@ GUILD = 1100000000000000001
 BAD_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.dGhpcy10b2tlbi13YXMtcmVzZXQtbG9uZy1hZ28"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`run` opens the SQLite store; keep it out of the home directory."""
+    monkeypatch.setenv("BLOODPATCH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 def run_discord() -> int:
     """`bloodpatch-bot run discord` in this process (the only way to run the bot), on a free loopback port."""
     return service.run("discord", content_dir=None, socket=False, port="0", watch=False, host="127.0.0.1")

@@ -5,7 +5,8 @@
   It records every call, and can be told to fail (429 with Retry-After, 500, ...).
 - `bolt`: the app from `create_app()` (settings from env pointing at the stand-in),
   served by `create_web_app()` on 127.0.0.1:0, plus a client that signs requests the
-  way Slack does (v0 HMAC-SHA256 of `v0:{timestamp}:{body}`).
+  way Slack does (v0 HMAC-SHA256 of `v0:{timestamp}:{body}`). `bolt_factory` builds one
+  with other `create_app()` arguments; the `ack_budget` fixture sets the app's ack budget.
 - `check_message` / `check_view`: Block Kit validity and limits, asserted on what was sent.
 
 Everything is asserted on the JSON that crossed the loopback; nothing of ours is mocked.
@@ -15,12 +16,14 @@ Helpers live here (not in an importable module) so they work in any pytest impor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,8 @@ from aiohttp import ClientSession, WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.slack import create_app, create_web_app
+from bot.adapters.slack.listeners import ACK_BUDGET_SECONDS
+from bot.adapters.slack.quiz_service import feature_of
 from bot.core import Library
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
@@ -215,12 +220,22 @@ class Reply:
 
 
 class SlackClient:
-    """Sends what Slack sends: form-encoded commands and actions, JSON events, all signed."""
+    """Sends what Slack sends: form-encoded commands and actions, JSON events, all signed.
+
+    Like Slack, it gives each command and click its own trigger_id and each event its own
+    event_id; a retry (`fresh=False`, plus `X-Slack-Retry-Num`) resends them unchanged.
+    """
+
+    _ids = itertools.count(1)
 
     def __init__(self, session: ClientSession, url: str, standin: SlackStandIn) -> None:
         self.session = session
         self.url = url
         self.standin = standin
+
+    @classmethod
+    def fresh_id(cls, prefix: str) -> str:
+        return f"{prefix}{next(cls._ids):010d}"
 
     async def post(
         self,
@@ -230,33 +245,48 @@ class SlackClient:
         timestamp: int | None = None,
         signature: str | None = None,
         omit: tuple[str, ...] = (),
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         ts = str(int(time.time()) if timestamp is None else timestamp)
-        headers = {
+        sent = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": signature if signature is not None else sign(body, ts),
+            **(headers or {}),
         }
         for name in omit:
-            headers.pop(name)
+            sent.pop(name)
         started = time.perf_counter()
-        async with self.session.post(self.url, data=body.encode(), headers=headers) as resp:
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as resp:
             return Reply(resp.status, await resp.text(), time.perf_counter() - started)
 
     def command_body(self, text: str, *, response: str = "cmd", **fields: str) -> str:
         form = dict(parse_qsl(load_fixture("slash_command.urlencoded")))
-        form.update(text=text, response_url=self.standin.response_url(response), **fields)
+        form.update(text=text, response_url=self.standin.response_url(response), trigger_id=self.fresh_id("13345."))
+        form.update(fields)
         return urlencode(form)
 
     async def command(self, text: str, *, response: str = "cmd", **kwargs: Any) -> Reply:
         body = self.command_body(text, response=response)
         return await self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
-    async def action(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
+    async def answer(self, text: str, *, response: str = "cmd") -> dict[str, Any]:
+        """Send `/bloodpatch text` and return the answer carried by the ack (asserting it is there)."""
+        reply = await self.command(text, response=response)
+        assert reply.status == 200, reply
+        assert reply.text.startswith("{"), f"expected the answer in the ack body, got {reply.text[:80]!r}"
+        body: dict[str, Any] = json.loads(reply.text)
+        return body
+
+    async def action(self, payload: dict[str, Any], *, fresh: bool = True, **kwargs: Any) -> Reply:
+        if fresh:
+            payload = {**payload, "trigger_id": self.fresh_id("9876.")}
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded", **kwargs)
 
-    async def event(self, envelope: dict[str, Any], **kwargs: Any) -> Reply:
+    async def event(self, envelope: dict[str, Any], *, fresh: bool = True, **kwargs: Any) -> Reply:
+        if fresh and "event_id" in envelope:
+            envelope = {**envelope, "event_id": self.fresh_id("Ev")}
         return await self.post(json.dumps(envelope), "application/json", **kwargs)
 
 
@@ -269,32 +299,66 @@ class Bolt:
     slack: SlackClient
 
 
+@pytest.fixture(scope="session")
+def slack_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where apps built without `store=` keep the quiz's SQLite file: one per session, never ~/.local."""
+    return tmp_path_factory.mktemp("slack-data")
+
+
 @pytest.fixture
-def slack_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, standin: SlackStandIn) -> dict[str, str]:
+def slack_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, standin: SlackStandIn, slack_data_dir: Path
+) -> dict[str, str]:
     """Settings as a deployment would give them, pointing at the stand-in; no stray .env."""
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": standin.api_url,
     }
-    for name in ("SLACK_APP_TOKEN",):
+    for name in ("SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_ADMIN_USERS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BLOODPATCH_DATA_DIR", str(slack_data_dir))
     monkeypatch.chdir(tmp_path)
     return env
 
 
 @pytest.fixture
-async def bolt(slack_env: dict[str, str], standin: SlackStandIn, library: Library) -> AsyncIterator[Bolt]:
-    app = create_app(library=library)
-    server = TestServer(create_web_app(app), host="127.0.0.1", port=0)
-    await server.start_server()
-    try:
-        async with ClientSession() as session:
-            yield Bolt(app, standin, SlackClient(session, str(server.make_url("/slack/events")), standin))
-    finally:
-        await server.close()
+def ack_budget() -> float:
+    """The app's ack budget (override to 0 to send every command's answer to the response_url)."""
+    return ACK_BUDGET_SECONDS
+
+
+BoltFactory = Callable[..., contextlib.AbstractAsyncContextManager[Bolt]]
+
+
+@pytest.fixture
+def bolt_factory(slack_env: dict[str, str], standin: SlackStandIn, library: Library, ack_budget: float) -> BoltFactory:
+    """`async with bolt_factory(**create_app_kwargs) as bolt:` a bot built with other arguments."""
+
+    @contextlib.asynccontextmanager
+    async def serve(**kwargs: Any) -> AsyncIterator[Bolt]:
+        kwargs = {"library": library, "ack_budget": ack_budget, **kwargs}
+        app = create_app(**kwargs)
+        server = TestServer(create_web_app(app), host="127.0.0.1", port=0)
+        await server.start_server()
+        try:
+            async with ClientSession() as session:
+                yield Bolt(app, standin, SlackClient(session, str(server.make_url("/slack/events")), standin))
+        finally:
+            await server.close()
+            feature = feature_of(app)  # as the service does on shutdown: write queued counts, close the store
+            if feature is not None:
+                await feature.aclose()
+
+    return serve
+
+
+@pytest.fixture
+async def bolt(bolt_factory: BoltFactory) -> AsyncIterator[Bolt]:
+    async with bolt_factory() as running:
+        yield running
 
 
 # -- Block Kit checks -------------------------------------------------------------------------

@@ -106,9 +106,7 @@ async def test_home_tab_topic_button_sends_the_topic_to_the_messages_tab(bolt: A
 
 async def test_every_button_of_a_real_answer_works(bolt: Any, kit: Any) -> None:
     """Click each button exactly as rendered in a /bloodpatch reply; each must produce a valid reply."""
-    await bolt.slack.command("recovery")
-    (answer,) = await bolt.standin.wait_for("/response/cmd")
-    rendered = kit.buttons(answer.body)
+    rendered = kit.buttons(await bolt.slack.answer("recovery"))
     assert len(rendered) >= 3
     fixture = kit.load_fixture("block_actions_ephemeral.json")
     for n, rendered_button in enumerate(rendered):
@@ -121,10 +119,9 @@ async def test_every_button_of_a_real_answer_works(bolt: Any, kit: Any) -> None:
 
 
 async def test_every_help_button_works(bolt: Any, kit: Any, library: Library) -> None:
-    await bolt.slack.command("help")
-    (answer,) = await bolt.standin.wait_for("/response/cmd")
+    answer = await bolt.slack.answer("help")
     fixture = kit.load_fixture("block_actions_ephemeral.json")
-    rendered = kit.buttons(answer.body)
+    rendered = kit.buttons(answer)
     assert len(rendered) == len(library.topics)
     for n, rendered_button in enumerate(rendered):
         url = bolt.standin.response_url(f"help{n}")

@@ -1,6 +1,8 @@
 """Slack misbehaving: 429 with Retry-After, 500/503, unreachable URLs. Retried, or logged; never a crash.
 
 The retries are slack_sdk's own handlers, so these tests wait out their real back-off (about 1 s each).
+Command answers are sent to the response_url here (an ack budget of 0, the path a slow answer
+takes), so the response_url's faults can be met with commands.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ import pytest
 from tests.waiting import wait_for_log
 
 pytestmark = pytest.mark.loopback
+
+
+@pytest.fixture
+def ack_budget() -> float:
+    return 0.0  # every command answered at its response_url
 
 
 async def still_serving(bolt: Any, kit: Any) -> None:

@@ -130,7 +130,9 @@ def test_related_buttons_are_capped_at_three_and_skip_the_topic_itself(kit: Any)
     related = (TopicRef("topic_0", "Self", "self"), *(topic_ref(n) for n in range(1, 6)))
     payload = to_message(synthetic(Kind.TOPIC, related=related), shareable=True).as_kwargs()
     ids = [b["action_id"] for b in kit.buttons(payload)]
-    assert ids == [render.ACTION_SHARE, render.ACTION_AUDIENCE, *(f"bloodpatch:topic:topic_{n}" for n in (1, 2, 3))]
+    related_ids = (f"bloodpatch:topic:topic_{n}" for n in (1, 2, 3))
+    feedback_ids = (f"bp:fb:{kind}:topic_0:patient" for kind in ("helpful", "unhelpful", "not_asked"))
+    assert ids == [render.ACTION_SHARE, render.ACTION_AUDIENCE, *related_ids, *feedback_ids]
 
 
 def test_not_found_offers_suggestions_as_buttons(kit: Any) -> None:

@@ -1,4 +1,4 @@
-"""Settings from env/.env, the `create_app` contract, and `run_slack`'s exit on bad settings."""
+"""Settings from env/.env, the `create_app` contract, and `run slack`'s exit on bad settings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,17 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack import SettingsError, SlackSettings, create_app, load_settings, run_slack
+from bot import runner as service
+from bot.adapters.slack import SettingsError, SlackSettings, create_app, load_settings
 from bot.core import Library
+from bot.exit_status import ExitStatus
+from bot.settings import SettingsError as OneSettingsError
+
+
+def run_slack(content_dir: Path | None = None, socket: bool = False, port: int | str | None = 3000) -> int:
+    """`bloodpatch-bot run slack` in this process: the Service, the only way to run the bot."""
+    return service.run("slack", content_dir=content_dir, socket=socket, port=port, watch=False)
+
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
@@ -125,8 +134,16 @@ def test_run_slack_exits_2_with_one_clear_line(
 
 
 def test_run_slack_rejects_a_bad_port(slack_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_slack(None, socket=False, port=70000) == 2
-    assert "--port" in capsys.readouterr().err
+    assert run_slack(None, socket=False, port=70000) == ExitStatus.USAGE
+    err = capsys.readouterr().err
+    assert err.strip() == "bloodpatch-bot: --port: must be between 0 and 65535, got 70000"
+
+
+def test_one_settings_error_for_every_platform() -> None:
+    """The adapters' SettingsError is bot/settings.py's: one type, one `.env` reader."""
+    from bot.adapters.discord import SettingsError as DiscordSettingsError
+
+    assert SettingsError is OneSettingsError is DiscordSettingsError
 
 
 def test_any_token_is_accepted_against_a_stand_in_api() -> None:

@@ -2,6 +2,8 @@
 
 Button values carry the topic and audience (see `render.ButtonState`), so a click
 rebuilds its answer from the current content and needs no server-side state.
+Slack ignores the ack body of a click, so each one is acked at once and answered
+through its response_url (or the Web API) afterwards.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.listeners import lazily
+from bot.adapters.slack.listeners import bind
 from bot.adapters.slack.render import ACTION_AUDIENCE, ACTION_SHARE, ACTION_TOPIC_PREFIX, ButtonState
-from bot.adapters.slack.replies import topic_reply
 from bot.adapters.slack.transport import message_kwargs, post_to_response_url
 
 if TYPE_CHECKING:
-    from bot.core import Library
+    from bot.adapters.slack.listeners import Deps
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,19 @@ log = logging.getLogger(__name__)
 def _state(action: dict[str, Any]) -> ButtonState | None:
     state = ButtonState.decode(action.get("value"))
     if state is None:
-        log.warning("ignoring %s click with a malformed value", action.get("action_id", "?")[:64])
+        log.warning("ignoring %r click with a malformed value", str(action.get("action_id", "?"))[:64])
     return state
 
 
-async def handle_share_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, library: Library) -> None:
+async def handle_share_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, deps: Deps) -> None:
     """Re-post the answer publicly (`in_channel`) through the response_url; the private copy stays."""
     await ack()
     state = _state(action)
     response_url = body.get("response_url")
     if state is None or not response_url:
         return
-    message = topic_reply(library, state.topic, state.audience, shareable=False)
-    await post_to_response_url(response_url, message, response_type="in_channel", replace_original=False)
+    message = deps.replies.topic(state.topic, state.audience, shareable=False)
+    deps.later(post_to_response_url(response_url, message, response_type="in_channel", replace_original=False), body)
 
 
 async def handle_show_action(
@@ -48,7 +49,7 @@ async def handle_show_action(
     action: dict[str, Any],
     client: AsyncWebClient,
     *,
-    library: Library,
+    deps: Deps,
 ) -> None:
     """Show a topic (audience toggle, related topic, suggestion, help or Home button) to the clicker only.
 
@@ -67,18 +68,18 @@ async def handle_show_action(
         user_id = (body.get("user") or {}).get("id")
         if not user_id:
             return
-        message = topic_reply(library, state.topic, state.audience, shareable=False)
-        await client.chat_postMessage(channel=user_id, **message_kwargs(message))
+        message = deps.replies.topic(state.topic, state.audience, shareable=False)
+        deps.later(client.chat_postMessage(channel=user_id, **message_kwargs(message)), body)
         return
-    message = topic_reply(library, state.topic, state.audience, shareable=True)
+    message = deps.replies.topic(state.topic, state.audience, shareable=True)
     if container.get("is_ephemeral"):
-        await post_to_response_url(response_url, message, replace_original=True)
+        deps.later(post_to_response_url(response_url, message, replace_original=True), body)
     else:
         thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-        await post_to_response_url(response_url, message, replace_original=False, thread_ts=thread_ts)
+        deps.later(post_to_response_url(response_url, message, replace_original=False, thread_ts=thread_ts), body)
 
 
-def register(app: AsyncApp, library: Library) -> None:
-    app.action(ACTION_SHARE)(**lazily(handle_share_action, library=library))
-    app.action(ACTION_AUDIENCE)(**lazily(handle_show_action, library=library))
-    app.action(re.compile("^" + re.escape(ACTION_TOPIC_PREFIX)))(**lazily(handle_show_action, library=library))
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.action(ACTION_SHARE)(bind(handle_share_action, deps=deps))
+    app.action(ACTION_AUDIENCE)(bind(handle_show_action, deps=deps))
+    app.action(re.compile("^" + re.escape(ACTION_TOPIC_PREFIX)))(bind(handle_show_action, deps=deps))
