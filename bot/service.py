@@ -182,6 +182,8 @@ class Service:
             self._tasks.append(asyncio.create_task(self._run_discord(), name="discord"))
         if self.store is not None and self.shared_store:
             self._tasks.append(asyncio.create_task(self._follow_reloads(), name="reload-signal"))
+        if self.store is not None:  # opted-in question text is deleted after its retention limit
+            self._tasks.append(asyncio.create_task(self.store.maintenance_loop(), name="store-maintenance"))
 
     async def _start_slack(self) -> web.Application:
         if self.plan.slack is None:
@@ -258,13 +260,18 @@ class Service:
             with contextlib.suppress(Exception):
                 await self._socket_handler.close_async()
         if self.slack_app is not None:
+            from bot.adapters.slack.quiz_service import feature_of
             from bot.adapters.slack.transport import close_sessions
 
+            feature = feature_of(self.slack_app)
+            if feature is not None:
+                with contextlib.suppress(Exception):  # writes queued counts, stops the daily loop
+                    await feature.aclose()
             await close_sessions()
         if self.discord_client is not None and not self.discord_client.is_closed():
             await self.discord_client.close()
         for task in self._tasks:
-            if task.get_name() == "reload-signal":
+            if task.get_name() in ("reload-signal", "store-maintenance"):
                 task.cancel()  # it only waits; nothing in flight to finish
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
