@@ -22,7 +22,7 @@ EMERGENCY_THRESHOLD = 0.70
 # and no emergency rule fires, the detector must be very sure to overrule it: its words ("days",
 # "headache", "fever") are shared with emergencies, and the same-day answer still says when to
 # get help now.
-SAME_DAY_EMERGENCY_THRESHOLD = 0.85
+SAME_DAY_EMERGENCY_THRESHOLD = 0.90
 # The detectors judge sentences: with L2-normalised TF-IDF one or two words get all the weight
 # ("and" alone scored as an emergency), so short messages are left to the rules.
 MIN_WORDS_FOR_DETECTORS = 4
