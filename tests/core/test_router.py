@@ -14,7 +14,7 @@ from bot.core import Kind, Library
         ("does it hurt?", "faq_pain"),
         ("how much blood do they use", "procedure"),
         ("does caffeine help a spinal headache", "alternatives"),
-        ("can i drive after a blood patch", "recovery"),
+        ("can i drive after a blood patch", "everyday_life"),
         ("what are the cons of a blood patch", "faq_drawbacks"),
         ("incidence of pdph with 25g whitacre", "causes"),
         ("wat is an ebp lol", "overview"),

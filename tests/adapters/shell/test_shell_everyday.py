@@ -232,7 +232,7 @@ def test_out_of_scope_from_the_library(library: Library) -> None:
     commands = ", ".join(t.command for t in answered.suggestions)
     assert f"Closest topics: {commands} — {ALL_TOPICS_HINT}" in text
     assert "Topics:" not in text
-    assert len(text.splitlines()) < 12
+    assert len(text.splitlines()) < 14  # the reply, its safety-net line, three topics and the disclaimer
 
 
 def test_out_of_scope_without_suggestions_lists_nothing() -> None:
