@@ -203,10 +203,10 @@ def _read_choice(options: int, inp: TextIO, out: TextIO) -> int | None:
 
 
 def _source_line(content, item) -> str:
+    from bot.engagement import citation
+
     source = content.sources.get(item.source)
-    if source is None:
-        return f"Source: {item.source}, {item.locator}"
-    return f"Source: {source.title} ({source.publisher}, {source.year}), {item.locator}. {source.url}"
+    return citation(source, item.locator) if source else f"Source: {item.source}, {item.locator}"
 
 
 def quiz_items(content, topic: str | None, audience: str | None) -> tuple:

@@ -86,6 +86,7 @@ class QuizOutcome:
 
     correct: bool
     duplicate: bool
+    answer: int  # 0-based index of the right option
     chosen: str  # "B. ..."
     right: str  # "C. ..."
     explanation: str
@@ -102,6 +103,13 @@ class QuizOutcome:
         card = self.score
         streak = f", streak {card.streak}" if card.streak > 1 else ""
         return f"Score: {card.correct} of {card.answered}{streak}"
+
+
+def citation(source, locator: str) -> str:  # source: SourceRef or SourceModel (title, publisher, year, url)
+    """The one way a quiz explanation names its source, in the shell and the CLI alike."""
+    if source is None:
+        return ""
+    return f"Source: {source.title} ({source.publisher}, {source.year}), {locator}. {source.url}"
 
 
 def feedback_buttons(answer: Answer) -> tuple[QuizButton, ...]:
@@ -200,6 +208,7 @@ class Engagement:
         return QuizOutcome(
             correct=result.correct,
             duplicate=result.duplicate,
+            answer=item.answer,
             chosen=f"{letters[button.choice]}. {item.options[button.choice]}",
             right=f"{letters[item.answer]}. {item.options[item.answer]}",
             explanation=item.explanation,

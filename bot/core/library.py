@@ -15,7 +15,7 @@ from bot.core.answer import Answer, AnswerSnippet, Audience, Kind, SourceRef, To
 from bot.core.language import detect_language
 from bot.core.loader import Content, ContentInvalid, load_content
 from bot.core.markup import strip_markup
-from bot.core.models import QuizItemModel, TopicModel
+from bot.core.models import QuizItemModel, SameDay, TopicModel
 from bot.core.modelstore import Models, load_models
 from bot.core.resolve import TopicResolver
 from bot.core.router import RUNNER_UP_SHARE, TopicRouter
@@ -174,20 +174,22 @@ class Library:
             return replace(found, message=reply.message, language=language)
         route = state.router.route(clean)
         refs = {r.id: r for r in state.refs}
+        same_day = self._same_day_notice(state, triage)  # kept whatever the router decides
         if route.kind == "out_of_scope":
+            message = state.content.safety.out_of_scope
             return Answer(
                 question=question,
                 kind=Kind.OUT_OF_SCOPE,
                 audience=audience,
                 title="Outside what I can help with",
                 disclaimer=state.content.safety.disclaimer,
-                message=state.content.safety.out_of_scope,
+                message=f"{same_day}\n\n{message}" if same_day else message,
                 suggestions=tuple(refs[t] for t in route.suggestions if t in refs),
                 topics=state.refs,
+                triage=triage.tier if same_day else Triage.INFO,
                 score=route.confidence,
             )
         if route.kind == "clarify":
-            same_day = self._same_day_notice(state, triage)
             message = state.content.safety.clarify
             return Answer(
                 question=question,
@@ -250,8 +252,7 @@ class Library:
         For adapters that re-issue such an answer (shared in a channel, or in the other
         audience): the copy must keep the notice the original had.
         """
-        same_day = self._state.content.safety.same_day
-        return f"**{same_day.title}.** {same_day.text}"
+        return _notice(self._state.content.safety.same_day)
 
     # -- reloading ---------------------------------------------------------------
     def reload(self, root: Path | None = None) -> list[str]:
@@ -319,8 +320,7 @@ class Library:
     def _same_day_notice(state: _State, triage: TriageResult | None) -> str | None:
         if triage is None or triage.tier is not Triage.SAME_DAY:
             return None
-        same_day = state.content.safety.same_day
-        return f"**{same_day.title}.** {same_day.text}"
+        return _notice(state.content.safety.same_day)
 
     def _red_flag(
         self, state: _State, question: str, audience: Audience, triage: TriageResult, language: str = "en"
@@ -417,6 +417,11 @@ class Library:
             topics=state.refs,
             error=error,
         )
+
+
+def _notice(same_day: SameDay) -> str:
+    """The "contact your team today" line a same-day answer carries, in one wording."""
+    return f"**{same_day.title}.** {same_day.text}"
 
 
 def load_library(content_dir: Path | str | None = None) -> Library:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.core import Kind, Library, Triage
+from bot.core.router import Route
 
 
 @pytest.mark.parametrize(
@@ -373,3 +376,22 @@ def _translations() -> dict[str, str]:
 
 
 SAFETY_TRANSLATIONS = _translations()
+
+
+class _EverythingOutOfScope:
+    """A router that refuses every message: what triage tells the reader must not depend on the router."""
+
+    def route(self, text: str) -> Route:
+        return Route("out_of_scope", None, 0.9, (("symptoms", 0.05), ("recovery", 0.03), ("risks", 0.02)))
+
+
+def test_a_same_day_message_keeps_its_notice_when_the_router_says_out_of_scope(library: Library) -> None:
+    message = "my calf is sore and swollen"
+    assert library.answer(message).triage is Triage.SAME_DAY
+    refusing = Library(library._state.content)
+    refusing._state = dataclasses.replace(refusing._state, router=_EverythingOutOfScope())
+    answer = refusing.answer(message)
+    assert answer.kind is Kind.OUT_OF_SCOPE and answer.triage is Triage.SAME_DAY
+    assert library.same_day_notice() in (answer.message or "")
+    calm = refusing.answer("what is the capital of France")
+    assert calm.triage is Triage.INFO and library.same_day_notice() not in (calm.message or "")

@@ -22,22 +22,21 @@ Client timeouts are shrunk so a timeout costs a fraction of a second:
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import re
-import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+from tests.harness import load_conftest
 
 ADAPTER_TESTS = Path(__file__).resolve().parents[1] / "adapters"
 
@@ -49,19 +48,8 @@ SLACK_TIMEOUT = 0.5
 DISCORD_TIMEOUT = 0.5
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-discord_harness = _load("_bloodpatch_faults_discord_harness", ADAPTER_TESTS / "discord" / "conftest.py")
-slack_harness = _load("_bloodpatch_faults_slack_harness", ADAPTER_TESTS / "slack" / "conftest.py")
+discord_harness = load_conftest("_bloodpatch_faults_discord_harness", ADAPTER_TESTS / "discord" / "conftest.py")
+slack_harness = load_conftest("_bloodpatch_faults_slack_harness", ADAPTER_TESTS / "slack" / "conftest.py")
 
 # Re-exported fixtures (pytest finds fixtures by name in this module).
 discord_settings = discord_harness.discord_settings

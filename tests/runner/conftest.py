@@ -12,7 +12,6 @@ Content: the bundled content, or $BLOODPATCH_CONTENT when set (as for the bot it
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import json
 import os
@@ -25,13 +24,13 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
 
 from tests.conftest import CONTENT
+from tests.harness import load_conftest
 
 # Re-exported fixtures: PostgreSQL on 127.0.0.1 for the session and a database migrated once to copy.
 from tests.store.conftest import pg_server, pg_template  # noqa: F401
@@ -42,19 +41,8 @@ START_TIMEOUT = 45.0  # a cold child on a busy 2-core machine, including a stale
 _LISTENING = re.compile(r"http: listening on (\S+):(\d+)")
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-discord_harness = _load("_bloodpatch_runner_discord_harness", ADAPTER_TESTS / "discord" / "conftest.py")
-slack_harness = _load("_bloodpatch_runner_slack_harness", ADAPTER_TESTS / "slack" / "conftest.py")
+discord_harness = load_conftest("_bloodpatch_runner_discord_harness", ADAPTER_TESTS / "discord" / "conftest.py")
+slack_harness = load_conftest("_bloodpatch_runner_slack_harness", ADAPTER_TESTS / "slack" / "conftest.py")
 
 standin = slack_harness.standin  # Slack's Web API, response URLs and Socket Mode WebSocket
 kit = slack_harness.kit

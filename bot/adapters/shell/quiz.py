@@ -104,12 +104,11 @@ class ShellQuiz:
 
 
 def _outcome(outcome: QuizOutcome, card: QuizCard) -> str:
-    right = card.options.index(outcome.right.split(". ", 1)[1]) + 1 if ". " in outcome.right else None
-    verdict = "Right!" if outcome.correct else f"Not quite: the answer is {right}. {card.options[right - 1]}"
-    source = outcome.source
-    cited = (
-        f"Source: {source.title} ({source.publisher}, {source.year}), {outcome.locator}. {source.url}" if source else ""
-    )
+    from bot.engagement import citation
+
+    right = f"{outcome.answer + 1}. {card.options[outcome.answer]}"
+    verdict = "Right!" if outcome.correct else f"Not quite: the answer is {right}"
+    cited = citation(outcome.source, outcome.locator)
     return "\n".join([verdict, _wrap(outcome.explanation), _wrap(cited), outcome.summary()])
 
 

@@ -482,6 +482,7 @@ def test_quiz_replies_fit_discord_and_cite_their_source(library):
     outcome = QuizOutcome(
         False,
         False,
+        1,
         "A. x",
         "B. y",
         item.explanation,
